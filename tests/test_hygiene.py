@@ -1,0 +1,67 @@
+"""Notebook hygiene: what is stored in the notebooks is clean, real, and in order."""
+import json
+import re
+
+import pytest
+
+from conftest import ROOT, code_cells, ids, notebooks_in, read
+
+LECTURE = notebooks_in("notebooks", "solutions")
+EXERCISES = notebooks_in("exercises")
+ALL = LECTURE + EXERCISES
+
+ALLOWED_METADATA = {"kernelspec", "language_info", "colab"}
+MACHINE_PATH = re.compile(r"(/root/|/home/[A-Za-z]|/Users/[A-Za-z]|[A-Z]:\\\\Users|/tmp/|"
+                          r"site-packages|/work/|ipykernel_\d+)")
+IDENTITY_KEYS = re.compile(r'"(author|authors|user|username|email|uid|hostname)"', re.I)
+
+
+def test_there_are_notebooks():
+    assert (ROOT / "notebooks" / "01_recap.ipynb") in LECTURE
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_metadata_names_nobody(path):
+    nb = read(path)
+    assert set(nb.metadata) <= ALLOWED_METADATA, f"unexpected notebook metadata: {set(nb.metadata)}"
+    text = json.dumps([nb.metadata] + [c.get("metadata", {}) for c in nb.cells])
+    assert not IDENTITY_KEYS.search(text), "user name or id in metadata"
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_no_machine_paths_in_outputs(path):
+    for i, cell in enumerate(code_cells(read(path))):
+        for out in cell.get("outputs", []):
+            shown = json.dumps({k: v for k, v in out.items() if k != "traceback"}, ensure_ascii=False)
+            assert not MACHINE_PATH.search(shown), f"cell {i} shows a path of this machine: {shown[:300]}"
+
+
+@pytest.mark.parametrize("path", LECTURE, ids=ids(LECTURE))
+def test_every_code_cell_executed_in_order(path):
+    counts = [c.execution_count for c in code_cells(read(path))]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"execution counts {counts}: re-execute with `make execute NB={path.relative_to(ROOT)}`")
+
+
+@pytest.mark.parametrize("path", LECTURE, ids=ids(LECTURE))
+def test_errors_only_where_tagged(path):
+    for i, cell in enumerate(code_cells(read(path))):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        tags = cell.get("metadata", {}).get("tags", [])
+        if errors:
+            assert "raises-exception" in tags, f"cell {i} stored an error without raises-exception"
+
+
+@pytest.mark.parametrize("path", LECTURE, ids=ids(LECTURE))
+def test_no_unstable_mime_types(path):
+    """SVG and HTML are compared by nbval; graph and plot helpers must store PNG."""
+    for i, cell in enumerate(code_cells(read(path))):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            assert "image/svg+xml" not in data, f"cell {i} stores SVG (addresses/dates vary)"
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=ids(EXERCISES))
+def test_exercises_carry_no_outputs(path):
+    for cell in code_cells(read(path)):
+        assert cell.outputs == [] and cell.execution_count is None
