@@ -31,8 +31,7 @@ sync: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(PYTHON) lecture_utils/doctor.py python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --upgrade "pip>=24" \
-	  && $(PY) -m pip install --quiet -e ".[test]" \
+	@$(PY) -m pip install --quiet -e ".[test]" \
 	  || { rm -rf $(VENV); $(PYTHON) lecture_utils/doctor.py network; exit 1; }
 	@touch $(STAMP)
 

@@ -223,7 +223,10 @@ def readme_table(cfg: dict) -> str:
             r = rel(path)
             name = title(nbformat.read(source, as_version=4))
             lines.append(f"| {i} | [{name}]({r}) | {badge_source(r, cfg)} |")
-    lines.append(TABLE_END)
+    binder = (f"https://mybinder.org/v2/gh/{cfg['repository']}/{cfg['branch']}"
+              "?urlpath=lab/tree/notebooks")
+    lines += ["", f"Binder (クラス全員がブラウザだけで使うとき): "
+              f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder})", TABLE_END]
     return "\n".join(lines)
 
 
