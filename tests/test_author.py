@@ -1,5 +1,6 @@
 """The authoring tool: one repository location, generated cells and exercises up to date."""
 import json
+import subprocess
 
 import nbformat
 import pytest
@@ -15,13 +16,23 @@ def test_generated_files_are_up_to_date():
     assert not stale, f"out of date, run `make sync`: {stale}"
 
 
+def source_files() -> list:
+    """The files of the checkout (tracked or new, not ignored build products)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:  # not a git checkout: every file outside the usual build dirs
+        skip = {".venv", ".git", "build", "__pycache__"}
+        return [p for p in ROOT.rglob("*") if p.is_file() and not skip & set(p.parts)
+                and not any(part.endswith(".egg-info") for part in p.parts)]
+    return [ROOT / line for line in listed.stdout.splitlines() if (ROOT / line).is_file()]
+
+
 def test_repository_location_is_written_once():
     """pyproject.toml says where the course lives; elsewhere only generated text repeats it."""
     repo = author.config()["repository"]
     hits = []
-    for p in ROOT.rglob("*"):
-        if (not p.is_file() or {".venv", ".git"} & set(p.parts)
-                or p.suffix not in {".py", ".toml", ".yml", ".cfg", ".md", ".txt", ""}):
+    for p in source_files():
+        if p.suffix not in {".py", ".toml", ".yml", ".cfg", ".md", ".txt", ""}:
             continue
         text = p.read_text(encoding="utf-8", errors="ignore")
         if p == author.README and author.TABLE_START in text:
