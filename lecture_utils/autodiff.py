@@ -66,6 +66,13 @@ def _as_exponent(n) -> float:
     return _as_float(n, "** の指数")
 
 
+def _returned(y, expected: str = "数") -> float:
+    """The number f returned, or a Japanese TypeError saying what f should return."""
+    if isinstance(y, numbers.Real) and not isinstance(y, bool):
+        return float(y)
+    raise TypeError(f"f は{expected}を返す必要があります。返ってきたのは {_describe(y)} です。")
+
+
 def _check_callable(f, where: str) -> None:
     if not callable(f):
         raise TypeError(f"{where} の最初の引数には関数を渡してください。渡されたのは {_describe(f)} です。")
@@ -122,7 +129,7 @@ def _power_rule(a, n):
     if a == 0 and n < 0:
         raise ZeroDivisionError(f"0 の負の累乗 (0 ** {n:g}) は定義されていません。")
     if a < 0 and not n.is_integer():
-        raise ValueError(f"負の数の非整数乗 ({a:g} ** {n:g}) は実数になりません。")
+        raise ValueError(f"負の数の非整数乗 (({a:g}) ** {n:g}) は実数になりません。")
     try:
         y = a ** n
     except OverflowError:
@@ -281,7 +288,9 @@ def _as_value(x) -> Value:
         return x
     if isinstance(x, Dual):
         raise TypeError("Value と Dual は混ぜて計算できません。どちらかにそろえてください。")
-    return Value(_as_float(x, "Value との計算"))
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Value(x)
+    raise TypeError(f"Value と計算できるのは数 (int か float) か Value です。渡されたのは {_describe(x)} です。")
 
 
 def _topological_order(root: Value) -> list:
@@ -407,7 +416,9 @@ def _as_dual(x) -> Dual:
         return x
     if isinstance(x, Value):
         raise TypeError("Value と Dual は混ぜて計算できません。どちらかにそろえてください。")
-    return Dual(_as_float(x, "Dual との計算"), 0.0)
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Dual(x, 0.0)
+    raise TypeError(f"Dual と計算できるのは数 (int か float) か Dual です。渡されたのは {_describe(x)} です。")
 
 
 # ---------------------------------------------------------------------------
@@ -466,7 +477,7 @@ def derivative(f, x) -> float:
     y = f(Dual(_as_float(x, "derivative の x"), 1.0))
     if isinstance(y, Dual):
         return y.deriv
-    _as_float(y, "derivative の f の戻り値 (Dual か数)")
+    _returned(y, "Dual か数")
     return 0.0                                  # f ignored x: a constant
 
 
@@ -482,7 +493,7 @@ def grad(f, *xs):
     if isinstance(y, Value):
         y.backward()
     else:
-        _as_float(y, "grad の f の戻り値 (Value か数)")
+        _returned(y, "Value か数")
     grads = tuple(v.grad for v in inputs)
     return grads[0] if len(grads) == 1 else grads
 
@@ -529,14 +540,14 @@ def forward_difference(f, x, h=1e-4) -> float:
     """(f(x + h) - f(x)) / h: two evaluations, error of order h."""
     _check_callable(f, "forward_difference")
     x, h = _as_float(x, "x"), _check_step(h)
-    return (_as_float(f(x + h), "f の戻り値") - _as_float(f(x), "f の戻り値")) / h
+    return (_returned(f(x + h)) - _returned(f(x))) / h
 
 
 def central_difference(f, x, h=1e-4) -> float:
     """(f(x + h) - f(x - h)) / 2h: two evaluations, error of order h**2."""
     _check_callable(f, "central_difference")
     x, h = _as_float(x, "x"), _check_step(h)
-    return (_as_float(f(x + h), "f の戻り値") - _as_float(f(x - h), "f の戻り値")) / (2 * h)
+    return (_returned(f(x + h)) - _returned(f(x - h))) / (2 * h)
 
 
 def _as_point(xs, where) -> list:
@@ -571,10 +582,10 @@ def numerical_gradient(f, xs, h=1e-4, method="central") -> GradientResult:
     def f_at(i, step):
         moved = list(point)
         moved[i] += step
-        return _as_float(fc(moved), "f の戻り値")
+        return _returned(fc(moved))
 
     if method == "forward":
-        f0 = _as_float(fc(list(point)), "f の戻り値")
+        f0 = _returned(fc(list(point)))
         g = [(f_at(i, h) - f0) / h for i in range(len(point))]
     else:
         g = [(f_at(i, h) - f_at(i, -h)) / (2 * h) for i in range(len(point))]
@@ -592,7 +603,7 @@ def forward_gradient(f, xs) -> GradientResult:
         if isinstance(y, Dual):
             g.append(y.deriv)
         else:                                   # f ignored its input: a constant
-            _as_float(y, "f の戻り値 (Dual か数)")
+            _returned(y, "Dual か数")
             g.append(0.0)
     return GradientResult(g, fc.calls)
 
@@ -606,7 +617,7 @@ def reverse_gradient(f, xs) -> GradientResult:
     if isinstance(y, Value):
         y.backward()
     else:
-        _as_float(y, "f の戻り値 (Value か数)")
+        _returned(y, "Value か数")
     return GradientResult([v.grad for v in inputs], fc.calls)
 
 
