@@ -194,9 +194,9 @@ class Value:
 
     def __truediv__(self, other):
         other = _as_value(other)
-        a, b = self.data, other.data
-        return Value(_divide(a, b), (self, other), "/",
-                     (1.0 / b, -a / (b * b)))         # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+        y, b = _divide(self.data, other.data), other.data
+        return Value(y, (self, other), "/",
+                     (1.0 / b, -y / b))               # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -y/b
 
     def __pow__(self, n):
         n = _as_exponent(n)
@@ -352,8 +352,8 @@ class Dual:
 
     def __truediv__(self, other):               # (a + b eps)/(c + d eps) = a/c + (bc - ad)/c^2 eps
         other = _as_dual(other)
-        a, b, c, d = self.value, self.deriv, other.value, other.deriv
-        return Dual(_divide(a, c), (b * c - a * d) / (c * c))
+        y, c = _divide(self.value, other.value), other.value
+        return Dual(y, (self.deriv - y * other.deriv) / c)   # = (bc - ad)/c^2 with y = a/c
 
     def __pow__(self, n):                       # (a + b eps)^n = a^n + n a^(n-1) b eps
         y, slope = _power_rule(self.value, _as_exponent(n))
