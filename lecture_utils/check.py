@@ -109,19 +109,6 @@ def _shape(t) -> str:
     return "(" + ", ".join(str(int(n)) for n in t.shape) + (",)" if t.dim() == 1 else ")")
 
 
-def _small_nested(obj, budget: int = 10_000) -> bool:
-    """True when ``obj`` is a nested list/tuple of at most ``budget`` items in all."""
-    stack, seen = [obj], 0
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            seen += len(item)
-            if seen > budget:
-                return False
-            stack.extend(item)
-    return True
-
-
 def _not_a_tensor(obj, name: str, example: str) -> None:
     """Raise the hint for an answer that is not a torch.Tensor (``None`` means no answer)."""
     if obj is None or obj is Ellipsis:
@@ -391,7 +378,7 @@ def _grad_of(fn, *values) -> tuple[torch.Tensor, list[torch.Tensor]]:
 
 def _leaf_after_backward(obj, name: str, value: torch.Tensor, grad: torch.Tensor, example: str,
                          shape_hint: Callable[[torch.Tensor], str | None] | None = None) -> None:
-    """Check a leaf that the student ran backward() through: its value, then its .grad."""
+    """Check a leaf that the student ran backward() through (its type, shape and value, not yet .grad)."""
     _not_a_tensor(obj, name, example)
     t = obj
     if t.grad_fn is not None:
@@ -411,6 +398,10 @@ def _leaf_after_backward(obj, name: str, value: torch.Tensor, grad: torch.Tensor
     if not _close(t, value):
         raise _Wrong(f"{name} の値が {_show(t)} です。問題の点 {name} = {_show(value)} で微分してください "
                      "(違う点での微分係数になっています)。")
+
+
+def _grad_after_backward(t: torch.Tensor, name: str, grad: torch.Tensor) -> None:
+    """Check ``t.grad`` of a leaf that passed ``_leaf_after_backward``."""
     g = t.grad
     if g is None:
         raise _Wrong(f"{name}.grad が None です。y.backward() を実行しましたか? {name} を作り直したあとに "
@@ -441,6 +432,7 @@ def ex3_1(x) -> str:
     """dy/dx of x**2 + 2x + 1 at x = 3.0: pass the leaf x after y.backward()."""
     _, (grad,) = _grad_of(_f3_1, 3.0)
     _leaf_after_backward(x, "x", _float_tensor(3.0), grad, "torch.tensor(3.0, requires_grad=True)")
+    _grad_after_backward(x, "x", grad)
     return f"x.grad = {_show(x.grad)} (dy/dx = 2x + 2 の x = 3 での値) です。"
 
 
@@ -456,6 +448,7 @@ def ex3_2(x) -> str:
     _, (grad,) = _grad_of(_f3_2, [1.0, 2.0, 3.0])
     _leaf_after_backward(x, "x", _float_tensor([1.0, 2.0, 3.0]), grad,
                          "torch.tensor([1.0, 2.0, 3.0], requires_grad=True)")
+    _grad_after_backward(x, "x", grad)
     return f"x.grad = {_show(x.grad)} (∂y/∂xi = 2xi) です。"
 
 
@@ -504,6 +497,8 @@ def ex3_3(W, x1, x2) -> str:
                          x1_shape)
     _leaf_after_backward(x2, "x2", _float_tensor(EX3_3_X2), gx2, "torch.tensor([1.0, 2.0, 3.0], requires_grad=True)",
                          x2_shape)
+    for t, name, g in ((W, "W", gW), (x1, "x1", gx1), (x2, "x2", gx2)):
+        _grad_after_backward(t, name, g)
     return "W.grad = x1ᵀx2ᵀ、x1.grad = (W x2)ᵀ、x2.grad = (x1 W)ᵀ になっています。"
 
 
