@@ -249,7 +249,8 @@ def _label_axes(ax, title, xlabel, ylabel, ylim=None):
 
 
 def _show(fig) -> None:
-    fig.tight_layout()
+    # No tight_layout (a whole extra draw): the inline backend already saves with
+    # bbox_inches="tight", and two-panel figures get their spacing from wspace.
     plt.show()
 
 
@@ -293,7 +294,7 @@ def plot_descent(f: Callable, path, xs=None, *, title=None, xlabel="$x$", ylabel
     x = _x_values(_range_around(pts) if xs is None else xs)
     name = _name(f)
     if values_panel:
-        fig, (ax, ax2) = plt.subplots(1, 2, figsize=WIDE_FIGSIZE)
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=WIDE_FIGSIZE, gridspec_kw={"wspace": 0.3})
     else:
         fig, ax = plt.subplots()
     _draw_curve(ax, f, x, name)
