@@ -7,7 +7,7 @@
     to_dot / text_tree / draw -- pictures of a Value's computational graph.
 
 Compared with micrograd (https://github.com/karpathy/micrograd):
-  * every node stores the local derivatives of its operation (``_local_grads``),
+  * every node stores its inputs with the local derivative of each (``_edges``),
     computed in the forward pass right next to the forward formula, so
     ``backward()`` only multiplies and adds (the chain rule);
   * ``backward()`` sorts the graph without recursion: a 20 000-deep chain works;
@@ -19,9 +19,11 @@ and shared by Value, Dual and plain floats (``autodiff.sin(x)`` works for all th
 """
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections import namedtuple
+from operator import attrgetter
 
 __all__ = [
     "Value", "Dual", "GradientResult",
@@ -158,22 +160,35 @@ class Value:
 
     ``Value(3.0, label="x")``: ``data`` is the number, ``grad`` the derivative of
     the last ``backward()`` output with respect to this node (0.0 until then),
-    ``label`` an optional name shown in drawings. ``_prev`` are the inputs of the
-    operation that made this node, ``_op`` its name, ``_local_grads`` the
-    derivatives of this node with respect to each input.
+    ``label`` an optional name shown in drawings. ``_op`` names the operation
+    that made this node; ``_edges`` pairs each of its inputs with the local
+    derivative d(this node)/d(input), e.g. ``((a, b.data), (b, a.data))`` for a*b.
+    ``_prev`` (micrograd's name) and ``_local_grads`` give the two halves.
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local_grads")
+    __slots__ = ("data", "grad", "label", "_op", "_edges", "_id")
 
     def __init__(self, data, _children=(), _op="", _local_grads=(), *, label=""):
-        self.data = _as_float(data, "Value")
+        self.data = data if type(data) is float else _as_float(data, "Value")
         self.grad = 0.0
-        if not isinstance(label, str):
+        if type(label) is not str:
             raise TypeError(f"label には文字列を渡してください。渡されたのは {_describe(label)} です。")
         self.label = label
-        self._prev = tuple(_children)
         self._op = _op
-        self._local_grads = tuple(_local_grads)
+        if len(_children) != len(_local_grads):
+            raise ValueError("_children と _local_grads は同じ数だけ渡してください。")
+        self._edges = tuple(zip(_children, _local_grads))
+        self._id = next(_creation_counter)    # inputs always have smaller numbers
+
+    @property
+    def _prev(self):
+        """The inputs of the operation that made this node."""
+        return tuple(child for child, _ in self._edges)
+
+    @property
+    def _local_grads(self):
+        """d(this node)/d(input) for each input, computed in the forward pass."""
+        return tuple(local for _, local in self._edges)
 
     # --- arithmetic: the forward value, then d(out)/d(input) for each input ---
 
@@ -262,11 +277,11 @@ class Value:
         """
         order = _topological_order(self)        # every input before the nodes made from it
         for node in order:
-            if node._prev:                      # intermediate node: start from zero
+            if node._edges:                     # intermediate node: start from zero
                 node.grad = 0.0
         self.grad += 1.0                        # d(self)/d(self) = 1
         for node in reversed(order):            # outputs first, inputs last
-            for child, local in zip(node._prev, node._local_grads):
+            for child, local in node._edges:
                 child.grad += local * node.grad  # chain rule: sum over all paths
 
     def zero_grad(self):
@@ -284,6 +299,10 @@ class Value:
 
 
 def _as_value(x) -> Value:
+    if type(x) is Value:
+        return x
+    if type(x) is float or type(x) is int:
+        return Value(float(x))
     if isinstance(x, Value):
         return x
     if isinstance(x, Dual):
@@ -293,23 +312,26 @@ def _as_value(x) -> Value:
     raise TypeError(f"Value と計算できるのは数 (int か float) か Value です。渡されたのは {_describe(x)} です。")
 
 
+_creation_counter = itertools.count()         # numbers the Values in the order they are made
+_creation_number = attrgetter("_id")
+
+
 def _topological_order(root: Value) -> list:
-    """All nodes that ``root`` depends on, each after its inputs (no recursion)."""
+    """All nodes that ``root`` depends on, each after its inputs (no recursion).
+
+    An operation's inputs always exist before its output is made, so sorting
+    the nodes by creation number puts every input before the nodes made from it.
+    """
     if not isinstance(root, Value):
         raise TypeError(f"Value を渡してください。渡されたのは {_describe(root)} です。")
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)                  # all its inputs are already in order
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))          # come back after the inputs
-            for child in reversed(node._prev):  # reversed: first input gets the first name
-                if child not in visited:
-                    stack.append((child, False))
-    return order
+    nodes, seen = [root], {root}
+    for node in nodes:                          # the list grows while we walk it
+        for child, _ in node._edges:
+            if child not in seen:
+                seen.add(child)
+                nodes.append(child)
+    nodes.sort(key=_creation_number)
+    return nodes
 
 
 def zero_grad(*values) -> None:
@@ -507,12 +529,12 @@ def explain_backward(y: Value) -> str:
     order = _topological_order(y)
     names = _display_names(order)
     for node in order:
-        if node._prev:
+        if node._edges:
             node.grad = 0.0
     y.grad += 1.0
     lines = [f"{names[y]}: 出力なので勾配 {_fmt(y.grad)} から始めます"]
     for node in reversed(order):
-        for child, local in zip(node._prev, node._local_grads):
+        for child, local in node._edges:
             child.grad += local * node.grad
             lines.append(f"{names[node]} [{node._op}] → {names[child]}: "
                          f"局所微分 {_fmt(local)} × 勾配 {_fmt(node.grad)} = {_fmt(local * node.grad)}"
@@ -668,10 +690,10 @@ def to_dot(value: Value) -> str:
         n = names[node]
         fields = " | ".join(_dot_escape(f) for f in _record_fields(node))
         lines.append(f'  {n} [shape=record, label="{{ {fields} }}"];')
-        if node._prev:
+        if node._edges:
             lines.append(f'  {n}_op [shape=ellipse, label="{_dot_escape(node._op)}"];')
             lines.append(f"  {n}_op -> {n};")
-            for child in node._prev:
+            for child, _ in node._edges:
                 lines.append(f"  {names[child]} -> {n}_op;")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -692,17 +714,18 @@ def text_tree(value: Value, max_lines: int = 200) -> str:
             lines.append(f"... (ここで省略しました。ノードは全部で {len(order)} 個です)")
             break
         node, head, indent = stack.pop()
-        op = f"[{node._op}] " if node._prev else ""
+        inputs = node._prev
+        op = f"[{node._op}] " if inputs else ""
         line = f"{head}{names[node]} {op}" + " | ".join(_record_fields(node))
         if node in expanded:
             lines.append(line + f"  (上の {names[node]} と同じ)")
             continue
         lines.append(line)
-        if node._prev:
+        if inputs:
             expanded.add(node)
-        last = len(node._prev) - 1
-        for i in reversed(range(len(node._prev))):
-            stack.append((node._prev[i], indent + ("└── " if i == last else "├── "),
+        last = len(inputs) - 1
+        for i in reversed(range(len(inputs))):
+            stack.append((inputs[i], indent + ("└── " if i == last else "├── "),
                           indent + ("    " if i == last else "│   ")))
     return "\n".join(lines)
 

@@ -411,10 +411,10 @@ def test_to_dot_unlabelled_constants_and_escaping():
     y = 3 * x + 4
     text = ad.to_dot(y)
     assert 'label="{ x\\{1\\}\\|\\<a\\> | data 3.0000 | grad 0.0000 }"' in text
-    # 3 * x: the constant 3 is the first input, so it is n0; the constant 4 is n3.
-    assert 'n0 [shape=record, label="{ data 3.0000 | grad 0.0000 }"]' in text
+    # Names follow creation: x is n0, the constant 3 (made by 3 * x) n1, the constant 4 n3.
+    assert 'n1 [shape=record, label="{ data 3.0000 | grad 0.0000 }"]' in text
     assert 'n3 [shape=record, label="{ data 4.0000 | grad 0.0000 }"]' in text
-    assert "n0 -> n2_op;" in text and "n1 -> n2_op;" in text
+    assert "n1 -> n2_op;" in text and "n0 -> n2_op;" in text and "n3 -> n4_op;" in text
     assert ad.to_dot(-Value(0.0) * 1e-9).count("-0.0000") == 0
 
 
