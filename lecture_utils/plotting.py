@@ -227,14 +227,27 @@ def _draw_tangent(ax, f, x0, x):
     return slope
 
 
-def _draw_path(ax, f, path):
+def _finite_path(f, path: np.ndarray):
+    """``path`` and f(path), cut before the first inf/nan (a diverging run); the cut index or None."""
     ys = evaluate(f, path)
+    bad = ~(np.isfinite(path) & np.isfinite(ys))
+    if not bad.any():
+        return path, ys, None
+    cut = int(np.argmax(bad))
+    if cut == 0:
+        raise ValueError("path の最初の点で、x か f(x) が数になっていません (inf か nan)。")
+    return path[:cut], ys[:cut], cut
+
+
+def _draw_path(ax, path, ys, diverged_at=None):
     every = max(1, len(path) // MAX_MARKERS)
-    ax.plot(path, ys, "-o", color="C1", markersize=3, linewidth=1, markevery=every,
-            label=f"勾配降下法の点 ({len(path) - 1} 回更新)")
+    if diverged_at is None:
+        label = f"勾配降下法の点 ({len(path) - 1} 回更新)"
+    else:
+        label = f"勾配降下法の点 ({diverged_at} 回目の更新で発散)"
+    ax.plot(path, ys, "-o", color="C1", markersize=3, linewidth=1, markevery=every, label=label)
     ax.plot(path[:1], ys[:1], "s", color="C2", markersize=7, label=f"出発点 $x_0={path[0]:.4g}$")
     ax.plot(path[-1:], ys[-1:], "*", color="C3", markersize=11, label=f"最後の点 $x={path[-1]:.4g}$")
-    return ys
 
 
 def _label_axes(ax, title, xlabel, ylabel, ylim=None):
@@ -276,7 +289,7 @@ def plot_function(f: Callable, xs=(-3, 3), *, tangent_at=None, path=None, title=
     if x0 is not None:
         _draw_tangent(ax, f, x0, x)
     if pts is not None:
-        _draw_path(ax, f, pts)
+        _draw_path(ax, *_finite_path(f, pts))
     _label_axes(ax, title, xlabel, ylabel or _name(f), ylim)
     _show(fig)
 
@@ -287,10 +300,11 @@ def plot_descent(f: Callable, path, xs=None, *, title=None, xlabel="$x$", ylabel
 
     With ``values_panel`` a second panel shows f(x_k) against the step k, which
     makes a plateau (many steps, little progress) visible. ``xs`` defaults to a
-    range a little wider than the path.
+    range a little wider than the path. A diverging path (inf/nan) is drawn up to
+    its last finite point and labelled as diverged.
     """
     _check_callable(f)
-    pts = _as_array(path, "path")
+    pts, ys, diverged_at = _finite_path(f, _as_array(path, "path"))
     x = _x_values(_range_around(pts) if xs is None else xs)
     name = _name(f)
     if values_panel:
@@ -298,7 +312,7 @@ def plot_descent(f: Callable, path, xs=None, *, title=None, xlabel="$x$", ylabel
     else:
         fig, ax = plt.subplots()
     _draw_curve(ax, f, x, name)
-    ys = _draw_path(ax, f, pts)
+    _draw_path(ax, pts, ys, diverged_at)
     _label_axes(ax, title, xlabel, ylabel or name, ylim)
     if values_panel:
         ax2.plot(np.arange(len(pts)), ys, color="C1")
@@ -344,7 +358,7 @@ def plot(xs, ys, *, labels: Sequence[str] | None = None, title=None, xlabel=None
                 raise ValueError(f"対数目盛の {what} に正の値が 1 つもありません。")
     fig, ax = plt.subplots()
     for i, (x, y) in enumerate(zip(x_list, y_list)):
-        keep = np.ones(x.shape, dtype=bool)
+        keep = np.isfinite(x) & np.isfinite(y)  # inf/nan (a diverging run) leave the curve
         if xscale == "log":
             keep &= x > 0
         if yscale == "log":

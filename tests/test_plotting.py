@@ -192,3 +192,25 @@ def test_error_names_what_failed_inside_f():
 
     with pytest.raises(ValueError, match="NameError"):
         plotting.evaluate(broken, [0.0, 1.0])
+
+
+def test_a_diverging_path_is_cut_at_the_first_inf_and_labelled(shown):
+    path = [3.0, -22.06, float("inf"), float("nan"), float("nan")]  # f = x^2 + e^-x, η = 1
+    plotting.plot_descent(f_numpy, path)
+    ax, ax_values = shown[0].axes
+    trail = next(line for line in ax.lines if "勾配降下法" in line.get_label())
+    assert list(trail.get_xdata()) == [3.0, -22.06]
+    assert "2 回目の更新で発散" in trail.get_label()
+    assert len(ax_values.lines[0].get_xdata()) == 2
+    # a finite x whose f(x) overflows counts as diverged too
+    plotting.plot_function(f_numpy, (-5, 5), path=[1.0, -800.0, 1e6])
+    trail = next(line for line in shown[1].axes[0].lines if "勾配降下法" in line.get_label())
+    assert list(trail.get_xdata()) == [1.0] and "1 回目の更新で発散" in trail.get_label()
+    with pytest.raises(ValueError, match="最初の点"):
+        plotting.plot_descent(f_numpy, [float("nan"), 1.0])
+
+
+def test_plot_leaves_out_inf_and_nan(shown):
+    plotting.plot([0, 1, 2, 3], [[1.0, 2.0, float("inf"), float("nan")], [1.0, 1.0, 1.0, 1.0]])
+    first, second = shown[0].axes[0].lines
+    assert list(first.get_xdata()) == [0, 1] and len(second.get_xdata()) == 4
