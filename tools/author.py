@@ -274,7 +274,8 @@ def execute(path: Path, timeout: int = 900) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
-                            store_widget_state=False, record_timing=False)
+                            store_widget_state=False, record_timing=False,
+                            coalesce_streams=True)
     client.execute()
     path.write_text(dumps(normalize(nb)), encoding="utf-8")
 
