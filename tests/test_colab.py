@@ -34,7 +34,8 @@ def colab_kernel(tmp_path_factory):
     """A kernelspec whose Python lacks lecture_utils but has everything else of this env."""
     base = tmp_path_factory.mktemp("colab")  # new venv per case: each starts without lecture_utils
     venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # No pip of its own: `%pip` finds this environment's pip through the path entry below.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
