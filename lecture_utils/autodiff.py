@@ -155,7 +155,32 @@ def _divide(a, b):
 # Reverse mode: Value
 # ---------------------------------------------------------------------------
 
-class Value:
+class _ElementaryFunctions:
+    """x.exp(), x.sin(), ... for Value and Dual: each class says in _apply what f(x) means."""
+
+    def relu(self):
+        return self._apply("relu")
+
+    def exp(self):
+        return self._apply("exp")
+
+    def log(self):
+        return self._apply("log")
+
+    def sin(self):
+        return self._apply("sin")
+
+    def cos(self):
+        return self._apply("cos")
+
+    def tanh(self):
+        return self._apply("tanh")
+
+    def sigmoid(self):
+        return self._apply("sigmoid")
+
+
+class Value(_ElementaryFunctions):
     """A scalar that remembers how it was made, so ``backward()`` can differentiate it.
 
     ``Value(3.0, label="x")``: ``data`` is the number, ``grad`` the derivative of
@@ -244,27 +269,6 @@ class Value:
         y, slope = _RULES[name](self.data)
         return Value(y, (self,), name, (slope,))
 
-    def relu(self):
-        return self._apply("relu")
-
-    def exp(self):
-        return self._apply("exp")
-
-    def log(self):
-        return self._apply("log")
-
-    def sin(self):
-        return self._apply("sin")
-
-    def cos(self):
-        return self._apply("cos")
-
-    def tanh(self):
-        return self._apply("tanh")
-
-    def sigmoid(self):
-        return self._apply("sigmoid")
-
     # --- reverse mode ---
 
     def backward(self):
@@ -346,7 +350,7 @@ def zero_grad(*values) -> None:
 # Forward mode: Dual numbers
 # ---------------------------------------------------------------------------
 
-class Dual:
+class Dual(_ElementaryFunctions):
     """A dual number ``value + deriv * eps`` with eps**2 = 0.
 
     Feeding ``Dual(x, 1.0)`` into f gives ``Dual(f(x), f'(x))``: the derivative
@@ -403,27 +407,6 @@ class Dual:
     def _apply(self, name):                     # f(a + b eps) = f(a) + f'(a) b eps
         y, slope = _RULES[name](self.value)
         return Dual(y, slope * self.deriv)
-
-    def relu(self):
-        return self._apply("relu")
-
-    def exp(self):
-        return self._apply("exp")
-
-    def log(self):
-        return self._apply("log")
-
-    def sin(self):
-        return self._apply("sin")
-
-    def cos(self):
-        return self._apply("cos")
-
-    def tanh(self):
-        return self._apply("tanh")
-
-    def sigmoid(self):
-        return self._apply("sigmoid")
 
     def __float__(self):
         raise TypeError("Dual は float にしません: math.sin(x) などは使えないので "
