@@ -33,6 +33,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet -e ".[test]" \
 	  || { rm -rf $(VENV); $(PYTHON) lecture_utils/doctor.py network; exit 1; }
+	@# Build matplotlib's font cache now, not inside the first notebook (its notice goes to stderr).
+	@$(PY) -c "import matplotlib.font_manager"
 	@touch $(STAMP)
 
 clean-venv:
