@@ -529,8 +529,9 @@ def _gd_answer(obj, f, setting: dict, forgot_zero_hint: str) -> float:
     """Shared checks of a gradient-descent loop's final x."""
     if isinstance(obj, torch.Tensor) and obj.numel() == 1 and obj.grad_fn is not None:
         raise _Wrong("x が計算の結果 (葉でない Tensor) になっています。x = x - lr * x.grad と書くと、x は毎回 "
-                     "新しい計算結果に置き換わり、計算グラフが反復のたびに長くなります (retain_grad() で動かしても同じです)。"
-                     "with torch.no_grad(): の中で x -= lr * x.grad と、x そのものを書き換えましょう。")
+                     "新しい計算結果に置き換わります。すると計算グラフが反復のたびに長くなります "
+                     "(retain_grad() で動くようにしても同じです)。"
+                     "with torch.no_grad(): の中で x -= lr * x.grad と書き、x そのものを書き換えましょう。")
     v = _number(obj, "x")
     if not math.isfinite(v):
         raise _Wrong("x が nan や inf になりました (発散しています)。学習率 lr や更新式の符号を確かめましょう。")
