@@ -12,7 +12,7 @@ FIRST  := notebooks/01_recap.ipynb
 
 lab: $(STAMP)
 	@$(PY) lecture_utils/doctor.py dot font --warn
-	$(VENV)/bin/jupyter lab $(FIRST)
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(FIRST)
 
 test: $(STAMP)
 	@$(PY) lecture_utils/doctor.py dot font
