@@ -316,7 +316,7 @@ def plot_descent(f: Callable, path, xs=None, *, title=None, xlabel="$x$", ylabel
     _label_axes(ax, title, xlabel, ylabel or name, ylim)
     if values_panel:
         ax2.plot(np.arange(len(pts)), ys, color="C1")
-        _label_axes(ax2, "更新回数と関数の値", "更新回数 $k$", "$f(x_k)$")
+        _label_axes(ax2, "更新回数と関数の値", "更新回数 $k$", name.replace("(x)", "(x_k)"))
     _show(fig)
 
 

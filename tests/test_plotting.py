@@ -116,6 +116,15 @@ def test_descent_path_is_drawn_on_the_curve(shown):
     (values,) = ax_values.lines
     np.testing.assert_array_equal(values.get_xdata(), np.arange(len(path)))
     np.testing.assert_allclose(values.get_ydata(), [f_math(p) for p in path])
+    assert ax_values.get_ylabel() == "f_torch(x_k)"
+
+
+def test_values_panel_is_labelled_with_the_functions_own_name(shown):
+    def g(x):
+        return x ** 2
+
+    plotting.plot_descent(g, [1.0, 0.5])
+    assert shown[0].axes[1].get_ylabel() == "$g(x_k)$"
 
 
 def test_descent_without_values_panel_and_path_in_plot_function(shown):
