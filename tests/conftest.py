@@ -34,20 +34,6 @@ def output_text(output) -> str:
                      if mime in ("text/plain", "text/html", "image/svg+xml"))
 
 
-def coalesce(outputs) -> list:
-    """Merge consecutive stream outputs of one stream, as nbval does: ipykernel splits
-    printed text into chunks at points that vary from run to run."""
-    merged = []
-    for out in outputs:
-        prev = merged[-1] if merged else None
-        if (out.get("output_type") == "stream" and prev is not None
-                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
-            merged[-1] = {**prev, "text": prev.get("text", "") + out.get("text", "")}
-        else:
-            merged.append(dict(out))
-    return merged
-
-
 def load_sanitizers() -> list[tuple[re.Pattern, str]]:
     """The regex/replace pairs of tests/sanitize.cfg, as nbval applies them."""
     import configparser

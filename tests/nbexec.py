@@ -1,22 +1,16 @@
-"""Run notebooks in a fresh kernel from the tests (nbclient underneath)."""
+"""Run notebooks in a fresh kernel from the tests, as the authoring tool does."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
 
-from nbclient import NotebookClient
-
-
-def client_for(nb, cwd: Path, kernel_name: str = "python3", timeout: int = 600) -> NotebookClient:
-    return NotebookClient(nb, kernel_name=kernel_name, timeout=timeout, allow_errors=True,
-                          resources={"metadata": {"path": str(cwd)}},
-                          store_widget_state=False, record_timing=False)
+from tools.author import notebook_client
 
 
 @contextmanager
 def kernel(nb, cwd: Path, **kwargs):
     """A started kernel for ``nb``; yields a function that runs cell ``i`` and returns its outputs."""
-    client = client_for(nb, cwd, **kwargs)
+    client = notebook_client(nb, cwd, allow_errors=True, **kwargs)
     with client.setup_kernel():
         def run(i: int):
             cell = nb.cells[i]

@@ -5,7 +5,7 @@ and ``nbval-ignore-output`` cells print timings; both are left out of the compar
 """
 import pytest
 
-from conftest import coalesce, ids, notebooks_in, output_text, read, sanitize
+from conftest import ids, notebooks_in, output_text, read, sanitize
 from nbexec import kernel
 
 NOTEBOOKS = notebooks_in("notebooks")
@@ -13,7 +13,7 @@ SKIP_TAGS = {"accumulates", "nbval-ignore-output"}
 
 
 def shown(outputs) -> list[str]:
-    return [sanitize(output_text(o)) for o in coalesce(outputs)]
+    return [sanitize(output_text(o)) for o in outputs]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))

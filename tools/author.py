@@ -242,41 +242,53 @@ def readme_text(cfg: dict) -> str | None:
     return head + readme_table(cfg) + tail
 
 
+def _orphan_exercises() -> list[Path]:
+    """Exercise notebooks whose solution notebook is gone."""
+    wanted = {exercise_path(p) for p in (ROOT / "solutions").glob("*.ipynb")}
+    return [p for p in (ROOT / "exercises").glob("*.ipynb") if p not in wanted]
+
+
+def _differing(files: dict[Path, str]) -> list[Path]:
+    return [p for p, text in files.items()
+            if not p.exists() or p.read_text(encoding="utf-8") != text]
+
+
 def stale_files() -> list[Path]:
     """Generated files whose content differs from what ``sync`` would write."""
-    stale = [p for p, text in expected_files().items()
-             if not p.exists() or p.read_text(encoding="utf-8") != text]
-    wanted = {exercise_path(p) for p in (ROOT / "solutions").glob("*.ipynb")}
-    stale += [p for p in (ROOT / "exercises").glob("*.ipynb") if p not in wanted]
-    return stale
+    return _differing(expected_files()) + _orphan_exercises()
 
 
 def sync() -> list[Path]:
     """Write every generated file; remove exercises without a solution. Returns changed paths."""
-    changed = []
-    for path, text in expected_files().items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            changed.append(path)
-    wanted = {exercise_path(p) for p in (ROOT / "solutions").glob("*.ipynb")}
-    for path in (ROOT / "exercises").glob("*.ipynb"):
-        if path not in wanted:
-            path.unlink()
-            changed.append(path)
-    return changed
+    files = expected_files()
+    changed = _differing(files)
+    for path in changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[path], encoding="utf-8")
+    orphans = _orphan_exercises()
+    for path in orphans:
+        path.unlink()
+    return changed + orphans
 
 
-def execute(path: Path, timeout: int = 900) -> None:
-    """Run ``path`` top to bottom in a fresh kernel of this environment; write outputs back."""
+def notebook_client(nb, cwd: Path, *, kernel_name: str = "python3", timeout: int = 900,
+                    allow_errors: bool = False):
+    """An nbclient runner for ``nb`` in a fresh kernel of this environment, cwd ``cwd``.
+
+    Streams are coalesced per cell, as nbval compares them: ipykernel splits printed
+    text into chunks at points that vary from run to run.
+    """
     from nbclient import NotebookClient
 
+    return NotebookClient(nb, kernel_name=kernel_name, timeout=timeout, allow_errors=allow_errors,
+                          resources={"metadata": {"path": str(cwd)}},
+                          store_widget_state=False, record_timing=False, coalesce_streams=True)
+
+
+def execute(path: Path) -> None:
+    """Run ``path`` top to bottom in a fresh kernel; write its outputs back."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}},
-                            store_widget_state=False, record_timing=False,
-                            coalesce_streams=True)
-    client.execute()
+    notebook_client(nb, path.parent).execute()
     path.write_text(dumps(normalize(nb)), encoding="utf-8")
 
 
