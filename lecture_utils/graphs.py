@@ -123,6 +123,10 @@ def _import_make_dot():
     return make_dot, None
 
 
+def _torchviz_missing(error: Exception) -> str:
+    return TORCHVIZ_MISSING.format(error=f"{type(error).__name__}: {error}")
+
+
 def stable_names(source: str) -> tuple[str, int]:
     """Rename DOT node ids to n0, n1, ... in order of first appearance; return (source, nodes)."""
     mapping: dict[str, str] = {}
@@ -151,7 +155,7 @@ def graph_source(tensor, params: dict | None = None, show_saved: bool = False) -
     params = _check_params(params)
     make_dot, error = _import_make_dot()
     if make_dot is None:
-        raise ImportError(TORCHVIZ_MISSING.format(error=f"{type(error).__name__}: {error}"))
+        raise ImportError(_torchviz_missing(error))
     return _dot_source(make_dot, tensor, params, show_saved)[0]
 
 
@@ -181,7 +185,6 @@ def show_graph(tensor, params: dict | None = None, show_saved: bool = False):
     tree = grad_fn_tree(tensor, params)
     make_dot, error = _import_make_dot()
     if make_dot is None:
-        reason = TORCHVIZ_MISSING.format(error=f"{type(error).__name__}: {error}")
-        return dot.TextGraph(tree, "", reason)
+        return dot.TextGraph(tree, "", _torchviz_missing(error))
     source, n_nodes = _dot_source(make_dot, tensor, params, show_saved)
     return dot.show(source, tree, n_nodes)
