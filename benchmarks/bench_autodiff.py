@@ -133,8 +133,10 @@ def backward_table():
     wide_nodes = node_count(wide_graph(ad.Value, n_leaves)[1])
     chain_nodes = node_count(chain_graph(ad.Value, steps)[1])
     print(f"## 1. backward() の時間 (各 {repeats} 回の最短、GC 停止中)")
-    print(f"  wide : sum_i (x_i * x_(i+1) + 0.5)**2 を二分木で合計  ノード {wide_nodes:,} 個 (深さ約 {math.ceil(math.log2(n_leaves)) + 4})")
-    print(f"  chain: y = y * 0.5 + 0.5 を {steps:,} 回               ノード {chain_nodes:,} 個 (深さ {chain_nodes - 1:,})")
+    depth = math.ceil(math.log2(n_leaves)) + 4
+    print(f"  wide : sum_i (x_i * x_(i+1) + 0.5)**2 を二分木で合計  ノード {wide_nodes:,} 個 (深さ約 {depth})")
+    print(f"  chain: y = y * 0.5 + 0.5 を {steps:,} 回               "
+          f"ノード {chain_nodes:,} 個 (深さ {chain_nodes - 1:,})")
     print()
     print(f"  {'':<28}{'backward() だけ':^36}{'グラフ作成 + backward()':^26}")
     print(f"  {'エンジン':<28}{'wide (s)':>10}{'比':>7}{'chain (s)':>11}{'比':>7}{'wide (s)':>11}{'比':>7}")
@@ -178,9 +180,11 @@ def backward_table():
         dz_chain, _ = time_backward(lambda: chain_graph(dezero_leaf, steps), 1)
         row("DeZero 0.0.13 (NumPy)", dz_wide, dz_chain, dz_wide_total,
             ours=(ours_small, ours_chain, ours_small_total))
-        notes.append(f"DeZero の wide は 1/8 の大きさ (ノード {node_count(wide_graph(ad.Value, dz_leaves)[1]):,} 個) で計測し、"
+        small_nodes = node_count(wide_graph(ad.Value, dz_leaves)[1])
+        notes.append(f"DeZero の wide は 1/8 の大きさ (ノード {small_nodes:,} 個) で計測し、"
                      f"同じ大きさの autodiff ({ours_small:.4f} s) と比べています。1 回だけ計測。")
-        notes.append("DeZero 0.0.13 は NumPy 2 で消えた np.int を使うので、import の間だけ np.int = int を補っています。")
+        notes.append("DeZero 0.0.13 は NumPy 2 で消えた np.int を使うので、"
+                     "import の間だけ np.int = int を補っています。")
     print()
     print("  比 = autodiff の時間 / そのエンジンの時間 (1.0 以下なら autodiff が同じか速い)")
     for note in notes:
@@ -238,12 +242,12 @@ def cost_table():
     raw = {name: {} for name, _ in methods}
     for n in sizes:
         xs = [0.01 * (i + 1) for i in range(n)]
-        t_f, _ = best_time(lambda: f(xs))
+        t_f, _ = best_time(lambda xs=xs: f(xs))
         t_fs[n] = t_f
         row = f"  {n:>5}{t_f:>11.2e}"
         exact = ad.reverse_gradient(f, xs).grad
         for name, method in methods:
-            t, result = best_time(lambda: method(xs))
+            t, result = best_time(lambda method=method, xs=xs: method(xs))
             err = max(abs(a - b) for a, b in zip(result.grad, exact))
             assert err < 1e-3, (name, n, err)   # all three compute the same gradient
             relative[name][n], raw[name][n] = t / t_f, t

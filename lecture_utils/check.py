@@ -16,9 +16,9 @@ import functools
 import json
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable
 
 import torch
 
@@ -312,7 +312,8 @@ def ex1_4(error, reason) -> str:
     name = _error_name(error)
     if name != expected.__name__:
         if name.lower() == expected.__name__.lower():
-            raise _Wrong(f"error の名前 {name!r} は大文字・小文字が違います。Python の名前は大文字・小文字を区別します。")
+            raise _Wrong(f"error の名前 {name!r} は大文字・小文字が違います。"
+                         "Python の名前は大文字・小文字を区別します。")
         if not name:
             raise _NoAnswer("error が空です")
         raise _Wrong(f"error が {name} になっていますが、実際に出るエラーの種類は違います。"
@@ -477,7 +478,8 @@ def ex3_3(W, x1, x2) -> str:
                     "requires_grad=True) のように形 (1, 2) で作りましょう (スライドの問題文からの修正点です)。"
                     "形 (2,) でも計算は通りますが、x1.grad も形 (2,) になり、行ベクトル x1 と形が合いません。")
         if tuple(t.shape) == (2, 1):
-            return "x1 の形が (2, 1) (列ベクトル) です。x1 は行ベクトル (形 (1, 2)) です: torch.tensor([[1.0, 2.0]], ...)"
+            return ("x1 の形が (2, 1) (列ベクトル) です。"
+                    "x1 は行ベクトル (形 (1, 2)) です: torch.tensor([[1.0, 2.0]], ...)")
         return None
 
     def x2_shape(t):

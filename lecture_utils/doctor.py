@@ -57,7 +57,7 @@ def has_japanese_font():
     """True when matplotlib-fontja can be imported."""
     try:
         import matplotlib_fontja  # noqa: F401
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken install must read as "missing", not crash
         return False
     return True
 

@@ -21,7 +21,8 @@ from . import dot
 
 TORCHVIZ_MISSING = """\
 [autodiff-lecture] torchviz を読み込めなかったため、計算グラフを図の代わりに文字の木で表示しています ({error})。
-  - Python 3.12 以降では、torchviz 0.0.3 が使う distutils が setuptools に入っています: pip install setuptools torchviz==0.0.3
+  - Python 3.12 以降では、torchviz 0.0.3 が使う distutils が setuptools に入っています:
+    pip install setuptools torchviz==0.0.3
   - Google Colab: ノートブックの最初のセル (セットアップ) を実行してから、このセルをもう一度実行してください。"""
 
 SAVED_FREED = ("show_saved=True は backward() を呼ぶ前に使ってください。backward() のあとでは、"
@@ -43,7 +44,8 @@ def _torch():
 def _check_tensor(tensor) -> None:
     torch = _torch()
     if not isinstance(tensor, torch.Tensor):
-        raise TypeError(f"計算グラフを描くには torch.Tensor を渡してください ({type(tensor).__name__} が渡されました)。")
+        raise TypeError("計算グラフを描くには torch.Tensor を渡してください "
+                        f"({type(tensor).__name__} が渡されました)。")
     if tensor.grad_fn is None:
         if tensor.requires_grad:
             raise ValueError("この Tensor は自分で作った変数 (葉) で、計算の結果ではありません (grad_fn が None)。"
@@ -57,7 +59,8 @@ def _check_params(params) -> dict:
         return {}
     torch = _torch()
     if not isinstance(params, dict):
-        raise TypeError(f"params には {{'x': x}} のような辞書を渡してください ({type(params).__name__} が渡されました)。")
+        raise TypeError("params には {'x': x} のような辞書を渡してください "
+                        f"({type(params).__name__} が渡されました)。")
     for name, value in params.items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"params の名前は文字列にしてください ({name!r} が渡されました)。")
@@ -65,7 +68,8 @@ def _check_params(params) -> dict:
             raise ValueError(f"params の名前 {name!r} は英数字 (ASCII) にしてください。"
                              "Graphviz には日本語フォントがないことが多く、図で文字化けするためです。")
         if not isinstance(value, torch.Tensor):
-            raise TypeError(f"params[{name!r}] は torch.Tensor にしてください ({type(value).__name__} が渡されました)。")
+            raise TypeError(f"params[{name!r}] は torch.Tensor にしてください "
+                            f"({type(value).__name__} が渡されました)。")
     return dict(params)
 
 

@@ -20,7 +20,7 @@ import math
 import numbers
 import re
 import warnings
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -37,7 +37,7 @@ MAX_MARKERS = 30  # a long descent path shows at most this many markers
 try:
     import matplotlib_fontja  # noqa: F401  (registers IPAexGothic and selects it)
     HAS_JAPANESE_FONT = True
-except Exception:  # pragma: no cover - depends on the machine
+except Exception:  # noqa: BLE001  # pragma: no cover - a broken install reads as "missing"
     HAS_JAPANESE_FONT = False
     print(doctor.MISSING_FONT)
 
@@ -58,7 +58,7 @@ def setup() -> None:
         if get_ipython() is not None and "IPKernelApp" in get_ipython().config:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
             set_matplotlib_formats("png")
-    except Exception:  # pragma: no cover - not inside Jupyter
+    except Exception:  # noqa: BLE001  # pragma: no cover - not inside Jupyter
         pass
 
 
@@ -76,7 +76,8 @@ def _as_float(value, what: str) -> float:
     if _is_tensor(value):
         value = value.detach()
         if value.numel() != 1:
-            raise ValueError(f"{what} には数を 1 つだけ渡してください (形 {tuple(value.shape)} の Tensor が渡されました)。")
+            raise ValueError(f"{what} には数を 1 つだけ渡してください "
+                             f"(形 {tuple(value.shape)} の Tensor が渡されました)。")
         return float(value.item())
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)):
         raise TypeError(f"{what} には数を渡してください ({type(value).__name__} が渡されました)。")
@@ -115,7 +116,8 @@ def _x_values(xs, num: int = NUM_POINTS) -> np.ndarray:
     if isinstance(xs, (tuple, list)) and len(xs) == 2:
         lo, hi = (_as_float(v, "範囲 xs") for v in xs)
         if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
-            raise ValueError(f"範囲 xs は (左端, 右端) の順で、左端 < 右端 にしてください ({lo:g}, {hi:g} が渡されました)。")
+            raise ValueError("範囲 xs は (左端, 右端) の順で、左端 < 右端 にしてください "
+                             f"({lo:g}, {hi:g} が渡されました)。")
         return np.linspace(lo, hi, num)
     arr = _as_array(xs, "範囲 xs")
     if arr.size < 2 or not np.all(np.isfinite(arr)):

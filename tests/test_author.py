@@ -4,8 +4,8 @@ import subprocess
 
 import nbformat
 import pytest
+from helpers import ROOT, ids, notebooks_in, read
 
-from conftest import ROOT, ids, notebooks_in, read
 from tools import author
 
 ALL = notebooks_in("notebooks", "solutions", "exercises")

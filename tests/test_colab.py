@@ -14,8 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from conftest import ROOT, read
+from helpers import ROOT, read
 from nbexec import errors, run_all
 
 STUB_COLAB = textwrap.dedent("""\

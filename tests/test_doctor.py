@@ -4,8 +4,8 @@ import sys
 import warnings
 
 import pytest
+from helpers import ROOT
 
-from conftest import ROOT
 from lecture_utils import doctor, dot
 
 
@@ -66,9 +66,8 @@ def test_japanese_text_renders_with_a_real_font_and_no_missing_glyphs(tmp_path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
     import matplotlib_fontja  # noqa: F401
+    from matplotlib import font_manager
 
     family = matplotlib.rcParams["font.family"]
     path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)

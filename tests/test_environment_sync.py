@@ -2,7 +2,7 @@
 import re
 import tomllib
 
-from conftest import ROOT
+from helpers import ROOT
 
 REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)")
 

@@ -2,9 +2,9 @@
 import re
 
 import pytest
-
-from conftest import ROOT, ids, notebooks_in, read
+from helpers import ids, notebooks_in, read
 from nbexec import errors, run_all
+
 from tools import author
 
 EXERCISES = notebooks_in("exercises")

@@ -3,8 +3,7 @@ import json
 import re
 
 import pytest
-
-from conftest import ROOT, code_cells, ids, notebooks_in, read
+from helpers import ROOT, code_cells, ids, notebooks_in, read
 
 LECTURE = notebooks_in("notebooks", "solutions")
 EXERCISES = notebooks_in("exercises")

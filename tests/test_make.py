@@ -4,14 +4,14 @@ import shutil
 import subprocess
 
 import pytest
-
-from conftest import ROOT
+from helpers import ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
 
 def dry_run(target: str) -> list[str]:
-    out = subprocess.run(["make", "--no-print-directory", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(["make", "--no-print-directory", "-n", target], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
     return [ln for ln in out.stdout.splitlines() if ln.strip()]
 
 

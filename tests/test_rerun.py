@@ -4,8 +4,7 @@ Cells tagged ``accumulates`` demonstrate state on purpose (gradients adding up),
 and ``nbval-ignore-output`` cells print timings; both are left out of the comparison.
 """
 import pytest
-
-from conftest import ids, notebooks_in, output_text, read, sanitize
+from helpers import ids, notebooks_in, output_text, read, sanitize
 from nbexec import kernel
 
 NOTEBOOKS = notebooks_in("notebooks")

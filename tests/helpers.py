@@ -1,11 +1,10 @@
-"""Shared helpers for the notebook tests: where notebooks live and how to run them."""
+"""Shared helpers for the tests: where notebooks live, how to read them and their outputs."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import nbformat
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +49,3 @@ def sanitize(text: str) -> str:
 
 def read(path: Path):
     return nbformat.read(path, as_version=4)
-
-
-@pytest.fixture
-def root() -> Path:
-    return ROOT
