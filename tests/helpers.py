@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The one way to skip a test that needs Graphviz's `dot` (the test command itself refuses
+# to start without it, so this only matters for single tests run by hand).
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def notebooks_in(*folders: str) -> list[Path]:

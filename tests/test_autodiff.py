@@ -4,7 +4,10 @@ import re
 import sys
 import traceback
 
+import numpy as np
 import pytest
+import torch
+from helpers import needs_dot
 
 from lecture_utils import autodiff as ad
 from lecture_utils import doctor, dot
@@ -230,7 +233,6 @@ def test_backward_twice_accumulates_in_leaves_like_pytorch():
 
 
 def test_backward_twice_matches_torch():
-    torch = pytest.importorskip("torch")
     x = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
     y = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
     z = (x + y) ** 2
@@ -441,9 +443,8 @@ def test_text_tree_shared_node_and_limit():
     assert len(lines) == 51 and lines[-1] == "... (ここで省略しました。ノードは全部で 2001 個です)"
 
 
+@needs_dot
 def test_draw_picture_when_graphviz_is_there():
-    if not doctor.has_dot():
-        pytest.skip("Graphviz dot is not installed here")
     z = slide_graph()
     picture = ad.draw(z)
     assert isinstance(picture, dot.GraphPicture)
@@ -522,13 +523,11 @@ def test_bad_input_gives_a_short_japanese_message(name, error, action):
 
 
 def test_tensor_input_hints_item():
-    torch = pytest.importorskip("torch")
     with pytest.raises(TypeError, match=r"\.item\(\)"):
         Value(torch.tensor(2.0))
 
 
 def test_numpy_numbers_are_accepted():
-    np = pytest.importorskip("numpy")
     x = Value(np.float64(2.0))
     y = x * np.float64(3.0)
     y.backward()

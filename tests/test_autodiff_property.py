@@ -9,14 +9,12 @@ overflow) are skipped: the engine raises there, which the unit tests cover.
 """
 import math
 
-import pytest
+import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lecture_utils import autodiff as ad
 from lecture_utils.autodiff import Dual, Value
-
-torch = pytest.importorskip("torch")
 
 N_VARS = 3
 UNARY = ["neg", "relu", "exp", "log", "sin", "cos", "tanh", "sigmoid"]

@@ -1,7 +1,9 @@
 """The judge: right answers pass, and each common mistake gets its own hint."""
 import math
 
+import numpy as np
 import pytest
+import sympy
 import torch
 
 from lecture_utils import check
@@ -65,7 +67,6 @@ def test_ex1_1_mistakes(capsys, answer, phrase):
 
 
 def test_ex1_1_numpy(capsys):
-    np = pytest.importorskip("numpy")
     assert_hint(capsys, check.ex1_1, (np.array(3.0),), "NumPy")
 
 
@@ -331,7 +332,6 @@ def test_ex4_3_mistakes(capsys, make, phrase):
 # --- 最終問題 ------------------------------------------------------------------------------
 
 def test_final_minimum_agrees_with_sympy():
-    sympy = pytest.importorskip("sympy")
     s = sympy.Symbol("x", real=True)
     f = -sympy.log(1 / (1 + sympy.exp(-s)) + 1) / (s ** 2 + 1)
     root = float(sympy.nsolve(sympy.diff(f, s), s, 0.2, prec=30))

@@ -3,8 +3,7 @@ import subprocess
 import sys
 import warnings
 
-import pytest
-from helpers import ROOT
+from helpers import ROOT, needs_dot
 
 from lecture_utils import doctor, dot
 
@@ -53,9 +52,8 @@ def test_graph_falls_back_to_text_without_dot(monkeypatch):
     assert "└─ a" in repr(shown) and "Graphviz" in repr(shown)
 
 
+@needs_dot
 def test_graph_renders_png_with_a_stable_text_form():
-    if not doctor.has_dot():
-        pytest.skip("Graphviz is not installed here (make test refuses to start without it)")
     shown = dot.show("digraph { a -> b }", "b\n└─ a", 2)
     assert isinstance(shown, dot.GraphPicture)
     assert shown._repr_png_().startswith(b"\x89PNG")

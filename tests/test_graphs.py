@@ -5,11 +5,11 @@ import sys
 
 import pytest
 import torch
+from helpers import needs_dot
 
 from lecture_utils import doctor, dot, graphs
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
 
 
 def slides_graph():
