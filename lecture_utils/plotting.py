@@ -49,7 +49,7 @@ def setup() -> None:
         "figure.dpi": DPI,
         "axes.grid": True,
         "grid.alpha": 0.3,
-        "axes.unicode_minus": True,  # IPAexGothic has U+2212, so no missing glyph
+        "axes.unicode_minus": True,  # ticks show U+2212 (IPAexGothic has it); labels: minus_signs
         "legend.fontsize": "small",
         "legend.framealpha": 0.8,
     })
@@ -252,13 +252,31 @@ def _draw_path(ax, path, ys, diverged_at=None):
     ax.plot(path[-1:], ys[-1:], "*", color="C3", markersize=11, label=f"最後の点 $x={path[-1]:.4g}$")
 
 
+_HYPHEN_AS_MINUS = re.compile(r"(?<![\w.)\]}])-(?=\.?\d)")  # "-10", "(-0.5", "= -3"; not "1-4"
+_MATHTEXT = re.compile(r"(\$[^$]*\$)")
+
+
+def minus_signs(text: str) -> str:
+    """``text`` with hyphens used as minus signs (before a number) turned into U+2212.
+
+    Tick labels get U+2212 from ``axes.unicode_minus``; labels built with f-strings
+    (``f"x0 = {x0:g}"``) would show an ASCII hyphen. Mathtext (``$...$``) already
+    draws a real minus, so it is left as is.
+    """
+    parts = _MATHTEXT.split(text)
+    return "".join(part if i % 2 else _HYPHEN_AS_MINUS.sub("\u2212", part)
+                   for i, part in enumerate(parts))
+
+
 def _label_axes(ax, title, xlabel, ylabel, ylim=None):
     if title:
-        ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+        ax.set_title(minus_signs(title))
+    ax.set_xlabel(minus_signs(xlabel))
+    ax.set_ylabel(minus_signs(ylabel))
     if ylim is not None:
         ax.set_ylim(*ylim)
+    for line in ax.get_lines():  # legend labels, e.g. "x0 = -10" or the tangent's slope
+        line.set_label(minus_signs(str(line.get_label())))
     if ax.get_legend_handles_labels()[0]:
         ax.legend()
 

@@ -224,3 +224,30 @@ def test_plot_leaves_out_inf_and_nan(shown):
     plotting.plot([0, 1, 2, 3], [[1.0, 2.0, float("inf"), float("nan")], [1.0, 1.0, 1.0, 1.0]])
     first, second = shown[0].axes[0].lines
     assert list(first.get_xdata()) == [0, 1] and len(second.get_xdata()) == 4
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("$x_0$ = -10, η = 1", "$x_0$ = \u221210, η = 1"),
+    ("傾き -0.5 (x = -.5)", "傾き \u22120.5 (x = \u2212.5)"),
+    ("$x=-3$ での接線", "$x=-3$ での接線"),          # mathtext draws its own minus
+    ("演習1-4, x-1, 1e-05, f(x)-2", "演習1-4, x-1, 1e-05, f(x)-2"),  # hyphens between things stay
+    ("", ""),
+])
+def test_minus_signs(text, expected):
+    assert plotting.minus_signs(text) == expected
+
+
+def test_numbers_in_labels_get_a_real_minus_sign(shown):
+    plotting.plot([0, 1], [[-1.0, -2.0], [1.0, 2.0]], labels=["$x_0$ = -10, η = 1", "η = 0.5"],
+                  title="出発点 -10", xlabel="k", ylabel="x (-1 から)")
+    plotting.plot_function(f_math, (-3, 1), tangent_at=-2.0)
+    ax = shown[0].axes[0]
+    texts = [ax.get_title(), ax.get_ylabel()] + [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["出発点 \u221210", "x (\u22121 から)", "$x_0$ = \u221210, η = 1", "η = 0.5"]
+    tangent = next(t.get_text() for t in shown[1].axes[0].get_legend().get_texts() if "接線" in t.get_text())
+    assert tangent == f"$x=-2$ での接線 (傾き \u2212{abs(df(-2.0)):.4g})"
+    with warnings.catch_warnings(record=True) as caught:  # the font has U+2212: no missing glyph
+        warnings.simplefilter("always")
+        for fig in shown:
+            fig.canvas.draw()
+    assert not [w for w in caught if "missing" in str(w.message).lower()], [str(w.message) for w in caught]
