@@ -461,7 +461,8 @@ def ex1_4(error, reason) -> str:
             raise _Wrong("error にはエラーの種類 (最後の行の「〜Error」の部分) だけを入れます。"
                          "エラーメッセージの文章は reason の参考にしましょう。")
         if not name:
-            raise _Wrong("error が空です。エラーの種類 (〜Error の部分) を入れましょう。")
+            raise _Wrong("error が空です。エラーの種類 (〜Error の部分) を入れましょう。" if not str(error).strip() else
+                         "error には、エラーの種類 (最後の行の「〜Error」の部分。英語の名前) を入れます。")
         if difflib.SequenceMatcher(None, name, expected.__name__).ratio() >= 0.8:
             raise _Wrong(f"error の {name!r} は、実際に出るエラーの名前とつづりが少し違います。"
                          "エラーの最後の行から、そのまま写しましょう。")
@@ -574,6 +575,9 @@ def _check_grad(t: torch.Tensor, name: str, grad: torch.Tensor) -> None:
         raise _Wrong(f"{name}.grad が {_describe(g)} です。正しい勾配ではありません。関数の式を確かめましょう。")
     if _same_tensor(g, grad):
         return
+    if not g.detach().any():
+        raise _Wrong(f"{name}.grad がすべて 0 です。backward() のあとで {name}.grad.zero_() を呼んでいませんか? "
+                     f"check には、backward() のあとの {name} をそのまま渡します。")
     for k in range(2, 11):
         if _same_tensor(g, k * grad):
             raise _Wrong(f"{name}.grad が正しい値のちょうど {k} 倍です。backward() を {k} 回実行していませんか? "
@@ -816,8 +820,10 @@ def _descent_answer(d: _Descent, answers, extra: tuple[tuple[tuple[float, ...], 
             raise _Wrong(message)
     counts = [k for k, point in enumerate(path) if k != d.steps and _same_numbers(values, point)]
     if len(counts) == 1 and counts[0] > 0:
+        again = (f" ループの中で {_and(d.names)} を作り直していませんか? そうすると、毎回最初の値からやり直しに"
+                 "なります。" if counts[0] == 1 else "")
         raise _Wrong(f"正しいループを {counts[0]} 回まわしたときの値と同じです。問題は {d.steps} 回の更新です "
-                     f"(for i in range({d.steps}): で {d.steps} 回)。")
+                     f"(for i in range({d.steps}): で {d.steps} 回)。{again}")
     for v, v0, name in zip(values, d.init, d.names):
         if len(d.names) > 1 and v == v0:
             raise _Wrong(f"{name} が最初の値 {v0} のままです。{name} も更新していますか?")
@@ -833,8 +839,10 @@ def _number(obj, name: str) -> float:
     if isinstance(obj, (str, bytes)):
         raise _Wrong(f"{name} が文字列です。数 (float か Tensor) を渡してください。")
     if isinstance(obj, (list, tuple)):
-        raise _Wrong(f"{name} がリスト/タプルです。数を 1 つだけ (float か 0 次元の Tensor) 渡してください "
-                     "(最後の値だけを渡します)。")
+        kind = "リスト" if isinstance(obj, list) else "タプル"
+        where = (f"中身の 1 つ ({name}[0]) を取り出しましょう。" if len(obj) == 1 else
+                 f"途中の値を並べたものなら、最後の値は {name}[-1] です。" if len(obj) > 1 else "")
+        raise _Wrong(f"{name} が{kind}です。数を 1 つだけ (float か 0 次元の Tensor) 渡してください。{where}")
     if isinstance(obj, torch.Tensor):
         if obj.layout != torch.strided or obj.device.type == "meta":
             raise _Wrong(f"{name} が特別な種類の Tensor ({obj.layout}, {obj.device.type}) です。数を渡してください。")
@@ -907,7 +915,8 @@ def ex4_2(x) -> str:
     設定: 初期値 x = -1.0、lr = 0.1、更新 20 回 (そのまま変えません)。
     """
     (v,) = _descent_answer(EX4_2, (x,))
-    return _right(f"20 回の更新で x ≈ {v:.4f} です。勾配を毎回 0 に戻すと、x は最小点 2 に向かってまっすぐ近づきます。")
+    return _right(f"20 回の更新で x ≈ {v:.4f} です。勾配を毎回 0 に戻す (または捨てる) と、"
+                  "x は最小点 2 に向かってまっすぐ近づきます。")
 
 
 def _f4_3(x):

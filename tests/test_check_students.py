@@ -132,6 +132,7 @@ reason = message
     case("1-4", 'error = "Runtime Error"\nreason = "小数だけ"', WRONG, "空白", name="with a space"),
     case("1-4", 'error = "RuntimeErorr"\nreason = "小数だけ"', WRONG, "つづり", name="misspelt"),
     case("1-4", 'error = Exception\nreason = "小数だけ"', WRONG, "親のクラス", name="Exception"),
+    case("1-4", 'error = "エラー"\nreason = "x"', WRONG, "英語の名前", name="a Japanese word as error"),
     case("1-4", 'error = "Only Tensors of floating point and complex dtype can require gradients"\nreason = "x"',
          WRONG, "エラーメッセージの文章", name="the message as error"),
     case("1-4", 'error = RuntimeError\nreason = ""', WRONG, "reason が空", name="empty reason"),
@@ -199,6 +200,8 @@ X = torch.tensor(matrix, requires_grad=True)
          "backward() を実行しましたか", name="no backward"),
     case("3-1", "x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2 + 2 * x + 1\ny.backward()\n"
                 "x = torch.tensor(3.0, requires_grad=True)", WRONG, "x.grad が None", name="x made again after"),
+    case("3-1", "x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2 + 2 * x + 1\ny.backward()\nx.grad.zero_()",
+         WRONG, "すべて 0", name="zeroed before the check"),
     case("3-1", "x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2 - 2 * x + 1\ny.backward()", WRONG,
          "正しい勾配と違います", name="wrong sign inside"),
     case("3-1", "x = torch.tensor(3.0, requires_grad=True)\ny = -(x ** 2 + 2 * x + 1)\ny.backward()", WRONG,
@@ -346,6 +349,15 @@ for i in range(20):
          name="zeroed before the update"),
     case("4-2", loop_4_2(steps="range(21)"), WRONG, "21 回", name="21 updates"),
     case("4-2", loop_4_2(steps="range(50)"), WRONG, "最小になる点そのもの", name="the old 50 updates"),
+    case("4-2", """
+for i in range(20):
+    x = torch.tensor(-1.0, requires_grad=True)
+    y = (x - 2) ** 2
+    y.backward()
+    with torch.no_grad():
+        x -= 0.1 * x.grad
+    x.grad.zero_()
+""", WRONG, "1 回まわしたときの値", "作り直していませんか", name="x made inside the loop"),
     case("4-2", "x = 1.97", WRONG, "小数第 2 位で丸めた", name="rounded by hand"),
     case("4-2", "x = 1.9654", RIGHT, name="copied from tensor(1.9654)"),
     case("4-2", """
