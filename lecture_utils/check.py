@@ -660,6 +660,10 @@ def ex3_3(W, x1, x2) -> str:
         "x2": _Shapes({(1, 3): "x2 の形が (1, 3) (行ベクトル、横) です。x2 = (1.0, 2.0, 3.0)ᵀ は列ベクトル (縦) "
                                "なので、形 (3,) か (3, 1) で作りましょう。"}),
     }
+    if all(isinstance(t, torch.Tensor) for t in (x1, x2)) and tuple(x1.shape) in EX3_3_SHAPES["x2"] \
+            and tuple(x2.shape) in EX3_3_SHAPES["x1"]:
+        raise _Wrong(f"x1 の形が {_shape(x1)}、x2 の形が {_shape(x2)} です。x1 と x2 が入れ替わっていませんか? "
+                     "check.ex3_3(W, x1, x2) の順に渡しましょう。")
     # Expected values and gradients in the student's own shapes (when those are accepted).
     shaped = {}
     for name, obj in answers.items():

@@ -282,6 +282,12 @@ x2 = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 """, WRONG, "W.grad を渡していませんか", call="W.grad, x1.grad, x2.grad", name="the gradients passed"),
     case("3-3", """
 W = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+x1 = torch.tensor([1.0, 2.0], requires_grad=True)
+x2 = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+(x1 @ W @ x2).backward()
+""", WRONG, "入れ替わっていませんか", call="W, x2, x1", name="x1 and x2 swapped"),
+    case("3-3", """
+W = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
 x1 = torch.tensor([[1.0, 2.0]], requires_grad=True)
 x2 = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 y = x1 @ W @ x2
