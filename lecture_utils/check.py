@@ -594,9 +594,9 @@ def _f3_1(x):
 
 
 @_exercise(
-    "定義 → 計算 → backward() の 3 ステップです (ノートブック 3)。まず x を requires_grad=True の Tensor として "
+    "定義 → 計算 → backward() の 3 ステップです (ノートブック 3)。まず x を requires_grad=True の Tensor として"
     "作りましょう。",
-    "y = x ** 2 + 2 * x + 1 を計算して y.backward() を呼ぶと、x.grad に dy/dx が入ります。check には x.grad では "
+    "y = x ** 2 + 2 * x + 1 を計算して y.backward() を呼ぶと、x.grad に dy/dx が入ります。check には x.grad では"
     "なく x を渡します。手で微分した値 (2x + 2 に x = 3 を代入) とも比べましょう。")
 def ex3_1(x) -> str:
     """演習3-1: y = x² + 2x + 1 を x = 3.0 で計算して y.backward() を済ませた x を、
@@ -614,7 +614,7 @@ def _f3_2(x):
 
 @_exercise(
     "x は形 (3,) の Tensor 1 つです。x1, x2, x3 は x[0], x[1], x[2] で取り出せます (Python の番号は 0 から)。",
-    "y が数 1 つになるように式を書いて y.backward() を呼びます。x.grad は x と同じ形で、各成分にその成分での "
+    "y が数 1 つになるように式を書いて y.backward() を呼びます。x.grad は x と同じ形で、各成分にその成分での"
     "偏微分 ∂y/∂xi が入ります。手で計算した 2xi とも比べましょう。")
 def ex3_2(x) -> str:
     """演習3-2: y = x1² + x2² + x3² を x = (1.0, 2.0, 3.0) で計算して y.backward() を済ませた x を、
