@@ -120,7 +120,7 @@ def time_backward(build, repeats):
 
 
 def node_count(y) -> int:
-    return len(ad._topological_order(y))
+    return len(ad.topological_order(y))
 
 
 def backward_table():
