@@ -1,19 +1,23 @@
-"""Figures for lecture_utils.autodiff (a script that prints tables; not a test).
+"""Figures for the teaching engine lecture_utils.autodiff (a script that prints tables; not a test).
 
     .venv/bin/python benchmarks/bench_autodiff.py [--quick]
 
+0. Lines of the engine's modules (the reverse-mode core, autodiff.py, is read top to bottom).
 1. backward() on an expression graph of about 100 000 nodes, against micrograd 0.1.0
    and DeZero 0.0.13 from PyPI. Both are installed by this script only, with
    ``pip install --target benchmarks/.cache/...`` (git-ignored), never into .venv.
 2. The cost of a gradient of f: R^n -> R for n = 1 ... 1000: numerical (forward
    difference), forward mode (Dual) and reverse mode (Value), in evaluations of f
    and in time relative to one evaluation of f on floats.
+3. Drawing graphs: what draw / show_graph return for large or deep graphs and how long
+   they take, and the picture size of notebook 5's Goldstein-Price graph.
 
 Timings are the best of a few runs with the garbage collector paused; they vary
 from machine to machine, the ratios much less.
 """
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import math
@@ -120,7 +124,7 @@ def time_backward(build, repeats):
 
 
 def node_count(y) -> int:
-    return len(ad._topological_order(y))
+    return len(ad.topological_order(y))
 
 
 def backward_table():
@@ -265,11 +269,88 @@ def cost_table():
     print()
 
 
+# ---------------------------------------------------------------------------
+# Lines of the engine's modules
+# ---------------------------------------------------------------------------
+
+ENGINE_MODULES = [
+    ("autodiff.py", "reverse モードの中心 (Value, backward, topological_order, 規則)"),
+    ("forward_mode.py", "forward モード (Dual)"),
+    ("numerical.py", "数値微分"),
+    ("value_graph.py", "エンジンの計算グラフの図・文字の木"),
+    ("validate.py", "入力のチェック"),
+]
+
+
+def lines_table():
+    print("## 0. エンジンのモジュールの行数")
+    for name, job in ENGINE_MODULES:
+        lines = len((ROOT / "lecture_utils" / name).read_text(encoding="utf-8").splitlines())
+        print(f"  {name:<17}{lines:>5} 行  {job}")
+    print()
+
+
+# ---------------------------------------------------------------------------
+# Drawing graphs
+# ---------------------------------------------------------------------------
+
+def goldstein_price(x, y):
+    return ((1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x ** 2 - 14 * y + 6 * x * y + 3 * y ** 2))
+            * (30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x ** 2 + 48 * y - 36 * x * y + 27 * y ** 2)))
+
+
+def png_size(png: bytes) -> str:
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    return f"{width} x {height} px"
+
+
+def drawing_table():
+    import torch
+
+    from lecture_utils import dot, graphs
+
+    def products(n):
+        """x * x * ... * x with n products and x shared: a graph as deep as it is large."""
+        x = torch.tensor(1.0, requires_grad=True)
+        return functools.reduce(lambda y, _: y * x, range(n), x)
+
+    def timed(action):
+        start = time.perf_counter()
+        shown = action()
+        return shown, time.perf_counter() - start
+
+    print("## 3. 計算グラフを描く")
+    print(f"  図にするのはノード {dot.MAX_NODES} 個まで、Graphviz を待つのは {dot.DOT_SECONDS} 秒まで")
+    cases = [("show_graph: x * x * ... (10,000 回)", lambda: graphs.show_graph(products(10_000))),
+             ("show_graph: x * x * ... (2,000 回)", lambda: graphs.show_graph(products(2_000))),
+             ("grad_fn_tree: x * x * ... (2,000 回)", lambda: graphs.grad_fn_tree(products(2_000))),
+             ("show_graph: x * x * ... (100 回)", lambda: graphs.show_graph(products(100)))]
+    x, y = ad.Value(0.0, label="x"), ad.Value(-1.0, label="y")
+    z = goldstein_price(x, y)
+    z.label = "z"
+    cases += [(f"draw: Goldstein-Price, rankdir={rankdir}", lambda rankdir=rankdir: ad.draw(z, rankdir=rankdir))
+              for rankdir in ("LR", "TB")]
+    for name, action in cases:
+        shown, seconds = timed(action)
+        if isinstance(shown, dot.GraphPicture):
+            what = f"図 {png_size(shown.png)}"
+        elif isinstance(shown, dot.TextGraph):
+            what = "文字の木 (" + ("時間切れ" if shown.reason.startswith(dot.TOO_SLOW[:30]) else "Graphviz なし") + ")"
+        elif isinstance(shown, dot.GraphSummary):
+            what = f"概要 (ノード {shown.n_nodes:,} 個)"
+        else:
+            what = f"文字の木 {len(shown.splitlines())} 行"
+        print(f"  {name:<40}{seconds:>7.2f} s  {what}")
+    print()
+
+
 def main():
     print(f"Python {sys.version.split()[0]}  lecture_utils.autodiff  {'(--quick)' if QUICK else ''}")
     print()
+    lines_table()
     backward_table()
     cost_table()
+    drawing_table()
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 Modules, one job each:
   plotting  -- function plots, tangents and descent paths with Japanese labels
-  graphs    -- PyTorch computational graphs (torchviz) with a text fallback
-  dot       -- DOT text to PNG through Graphviz, with a text fallback
-  autodiff  -- a tiny teaching autodiff engine (Value, Dual, numerical differences)
+  graphs    -- PyTorch computational graphs (torchviz)
+  dot       -- a graph as a PNG picture (Graphviz), a text tree, or a summary when too large
+  autodiff  -- a tiny teaching autodiff engine: reverse mode (Value), read in the lecture
+  forward_mode, numerical, value_graph, validate
+            -- the engine's forward mode (Dual), numerical differences, drawings, input checks
   check     -- the exercises' offline judge
   doctor    -- environment checks with Japanese messages
 Import the module you need (``from lecture_utils import check``); importing the

@@ -1,162 +1,121 @@
-"""A tiny teaching autodiff engine: reverse mode, forward mode, numerical differences.
+"""教育用の小さな自動微分エンジン: reverse モード (誤差逆伝播法)。
 
-    Value  -- reverse mode (backpropagation) on scalars, with micrograd's names:
-              ``data``, ``grad``, ``backward()``, ``_prev``, ``_op``.
-    Dual   -- forward mode with dual numbers a + b*eps, eps**2 = 0.
-    forward_difference / central_difference / numerical_gradient -- numerical differentiation.
-    to_dot / text_tree / draw -- pictures of a Value's computational graph.
+    x = Value(3.0)
+    y = x * x + x      # 計算しながら、計算グラフ (どの値からどう計算したか) を作る
+    y.backward()       # グラフを出力から逆にたどって、勾配を求める
+    x.grad             # 7.0  (dy/dx = 2x + 1)
 
-Compared with micrograd (https://github.com/karpathy/micrograd):
-  * every node stores its inputs with the local derivative of each (``_edges``),
-    computed in the forward pass right next to the forward formula, so
-    ``backward()`` only multiplies and adds (the chain rule);
-  * ``backward()`` sorts the graph without recursion: a 20 000-deep chain works;
-  * calling ``backward()`` twice adds the gradients again, like PyTorch (see backward);
-  * bad input raises a short TypeError/ValueError with a Japanese message.
+名前は micrograd (https://github.com/karpathy/micrograd) と同じです (data, grad, backward, _prev, _op)。
+micrograd との違い:
+  * 演算をするとき、値の計算のすぐ隣で「局所的な微分」も計算して _local_grads に覚えておく。
+    だから backward() は、それを掛けて足すだけ (連鎖律) の短いループになる。
+  * backward() は再帰呼び出しを使わないので、20000 段の計算グラフでも動く。
+  * backward() を 2 回呼ぶと、PyTorch と同じく葉の勾配は足し込まれる。
 
-The elementary functions are written once, as "rules" returning (f(a), f'(a)),
-and shared by Value, Dual and plain floats (``autodiff.sin(x)`` works for all three).
+このファイルは上から順に、Value (ノード)、topological_order (並べ方)、基本的な関数の規則、
+それを使う関数 (sin(x) など) と勾配を求める関数、の順に並んでいます。
+forward モード (Dual) は forward_mode.py、数値微分は numerical.py、グラフの図は value_graph.py にあり、
+どれも autodiff.Dual, autodiff.draw のように、このモジュールからも使えます。
+入力のチェック (@checked, @rule) は validate.py にあります。
 """
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
-import numbers
-from collections import namedtuple
 from operator import attrgetter
 
-__all__ = [
-    "Value", "Dual", "GradientResult",
-    "relu", "exp", "log", "sin", "cos", "tanh", "sigmoid",
-    "derivative", "grad", "zero_grad", "explain_backward",
-    "forward_difference", "central_difference",
-    "numerical_gradient", "forward_gradient", "reverse_gradient",
-    "to_dot", "text_tree", "draw",
-]
+from .numerical import GradientResult, counted
+from .validate import checked, rule
+from .validate import label as _valid_label
+from .validate import number as _valid_number
 
-# ---------------------------------------------------------------------------
-# Input checks (short Japanese messages for the student)
-# ---------------------------------------------------------------------------
-
-def _describe(x) -> str:
-    shown = repr(x)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return f"{type(x).__name__} 型の {shown}"
+_numbers = itertools.count()            # 0, 1, 2, ...: Value に、作られた順に通し番号をつける
 
 
-def _as_float(x, where: str) -> float:
-    """``x`` as a float, or a Japanese TypeError naming ``where`` it was used."""
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    hint = ""
-    if hasattr(x, "item"):
-        hint = " (tensor や NumPy 配列なら .item() で数に直せます)"
-    elif isinstance(x, (Value, Dual)):
-        hint = " (Value と Dual は混ぜて使えません)"
-    raise TypeError(f"{where} には数 (int か float) を渡してください。"
-                    f"渡されたのは {_describe(x)} です{hint}。")
+class Value:
+    """数 1 個と、それがどの値からどう計算されたかを覚えるノード。
 
+    data          値
+    grad          出力をこのノードで微分した値 (backward() で入る。それまでは 0)
+    label         図に出す名前 (なくてもよい)
+    _prev         このノードを作った演算の入力ノード (micrograd と同じ名前)
+    _local_grads  このノードを、_prev の各入力で微分した値 (局所的な微分)。_prev と同じ順
+    _op           このノードを作った演算の名前 ("+", "*", "sin" など)
+    _number       作られた順の通し番号 (topological_order が使う)
+    """
 
-def _as_exponent(n) -> float:
-    """The exponent of ``**``: a plain number only (as in micrograd)."""
-    if isinstance(n, (Value, Dual)):
-        raise TypeError(f"** の指数には数 (int か float) を使ってください。"
-                        f"{type(n).__name__} の指数は扱いません (a ** b は (b * a.log()).exp() と書けます)。")
-    return _as_float(n, "** の指数")
+    __slots__ = ("data", "grad", "label", "_prev", "_local_grads", "_op", "_number")
 
+    def __init__(self, data, _children=(), _op="", _local_grads=(), *, label=""):
+        # float 以外のもの (int、文字列など) は、数かどうか確かめてから float にする
+        self.data = data if type(data) is float else _valid_number(data, "Value")
+        self.grad = 0.0
+        self.label = label if type(label) is str else _valid_label(label)
+        self._prev = _children
+        self._local_grads = _local_grads
+        self._op = _op
+        self._number = next(_numbers)   # 入力は、いつもその出力より小さい番号をもつ
 
-def _returned(y, expected: str = "数") -> float:
-    """The number f returned, or a Japanese TypeError saying what f should return."""
-    if isinstance(y, numbers.Real) and not isinstance(y, bool):
-        return float(y)
-    raise TypeError(f"f は{expected}を返す必要があります。返ってきたのは {_describe(y)} です。")
+    # --- 演算子: a + b と書くと、Python は a.__add__(b) を呼ぶ ---------------------------------
 
+    def __add__(self, other):
+        """a + b。Python は a + b を a.__add__(b) に読みかえる (演算子のオーバーロード)。
 
-def _check_callable(f, where: str) -> None:
-    if not callable(f):
-        raise TypeError(f"{where} の最初の引数には関数を渡してください。渡されたのは {_describe(f)} です。")
+        だから Value どうしの足し算を、ここに書いたとおりに計算させられる。値 a + b と、
+        入力 (a, b)、局所的な微分 (∂(a+b)/∂a, ∂(a+b)/∂b) = (1, 1) を覚えた新しいノードを返す。
+        """
+        other = other if isinstance(other, Value) else Value(other)   # 2 などの数は Value に包む
+        return Value(self.data + other.data, (self, other), "+", (1.0, 1.0))
 
+    def __mul__(self, other):
+        """a * b (Python が a.__mul__(b) を呼ぶ)。局所的な微分は ∂(ab)/∂a = b, ∂(ab)/∂b = a。"""
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), "*", (other.data, self.data))
 
-# ---------------------------------------------------------------------------
-# Elementary functions as rules: (value, slope) = (f(a), f'(a)).
-# Value multiplies the slope into the gradient on the way back (reverse mode);
-# Dual multiplies it into the derivative on the way forward (forward mode).
-# ---------------------------------------------------------------------------
+    def __sub__(self, other):
+        """a - b。局所的な微分は ∂(a-b)/∂a = 1, ∂(a-b)/∂b = -1。"""
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data - other.data, (self, other), "-", (1.0, -1.0))
 
-def _relu_rule(a):
-    return (a, 1.0) if a > 0 else (0.0, 0.0)          # relu'(a) = 1 if a > 0 else 0
+    def __truediv__(self, other):
+        """a / b。局所的な微分は ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b² (規則 divide_rule)。"""
+        other = other if isinstance(other, Value) else Value(other)
+        y, slopes = divide_rule(self.data, other.data)
+        return Value(y, (self, other), "/", slopes)
 
+    def __pow__(self, n):
+        """a ** n (n は数)。局所的な微分は n a^(n-1) (規則 power_rule)。"""
+        y, slope = power_rule(self.data, n)
+        return Value(y, (self,), f"**{n:g}", (slope,))
 
-def _exp_rule(a):
-    try:
-        y = math.exp(a)
-    except OverflowError:
-        raise OverflowError(f"exp({a:g}) は大きすぎて float で表せません (上限は約 exp(709))。") from None
-    return y, y                                       # (e^a)' = e^a
+    def __neg__(self):
+        """-a。局所的な微分は -1。"""
+        return Value(-self.data, (self,), "neg", (-1.0,))
 
+    # 2 + x のように左が数のときは、Python は x.__radd__(2) を呼ぶ。数を Value にして計算する。
+    def __radd__(self, other):
+        return Value(other) + self
 
-def _log_rule(a):
-    if a <= 0:
-        raise ValueError(f"log は正の数にしか使えません (log({a:g}) は定義されていません)。")
-    return math.log(a), 1.0 / a                       # (log a)' = 1/a
+    def __rsub__(self, other):
+        return Value(other) - self
 
+    def __rmul__(self, other):
+        return Value(other) * self
 
-def _sin_rule(a):
-    return math.sin(a), math.cos(a)                   # (sin a)' = cos a
+    def __rtruediv__(self, other):
+        return Value(other) / self
 
+    def __rpow__(self, other):
+        raise TypeError("数 ** Value (例: 2 ** x) は扱いません。"
+                        "(x * math.log(2)).exp() のように exp で書いてください。")
 
-def _cos_rule(a):
-    return math.cos(a), -math.sin(a)                  # (cos a)' = -sin a
+    # --- 基本的な関数: x.exp(), x.sin() など ---------------------------------------------------
 
-
-def _tanh_rule(a):
-    t = math.tanh(a)
-    return t, 1.0 - t * t                             # (tanh a)' = 1 - tanh(a)^2
-
-
-def _sigmoid_rule(a):
-    if a >= 0:                                        # two forms, so exp never overflows
-        s = 1.0 / (1.0 + math.exp(-a))
-    else:
-        e = math.exp(a)
-        s = e / (1.0 + e)
-    return s, s * (1.0 - s)                           # sigmoid' = s (1 - s)
-
-
-def _power_rule(a, n):
-    """(a ** n, n * a ** (n - 1)) for a number exponent n."""
-    if a == 0 and n < 0:
-        raise ZeroDivisionError(f"0 の負の累乗 (0 ** {n:g}) は定義されていません。")
-    if a < 0 and not n.is_integer():
-        raise ValueError(f"負の数の非整数乗 (({a:g}) ** {n:g}) は実数になりません。")
-    try:
-        y = a ** n
-    except OverflowError:
-        raise OverflowError(f"{a:g} ** {n:g} は大きすぎて float で表せません。") from None
-    if a == 0 and n < 1:                              # limits at 0, as PyTorch uses
-        return y, (0.0 if n == 0 else math.inf)
-    return y, n * a ** (n - 1)                        # (a^n)' = n a^(n-1)
-
-
-_RULES = {"relu": _relu_rule, "exp": _exp_rule, "log": _log_rule, "sin": _sin_rule,
-          "cos": _cos_rule, "tanh": _tanh_rule, "sigmoid": _sigmoid_rule}
-
-
-def _divide(a, b):
-    if b == 0:
-        raise ZeroDivisionError(f"0 で割ることはできません ({a:g} / 0)。")
-    return a / b
-
-
-# ---------------------------------------------------------------------------
-# Reverse mode: Value
-# ---------------------------------------------------------------------------
-
-class _ElementaryFunctions:
-    """x.exp(), x.sin(), ... for Value and Dual: each class says in _apply what f(x) means."""
+    def _apply(self, name):
+        """基本的な関数 name を計算する。規則 RULES[name] が、値 f(a) と微分係数 f'(a) をくれる。"""
+        y, slope = RULES[name](self.data)
+        return Value(y, (self,), name, (slope,))
 
     def relu(self):
         return self._apply("relu")
@@ -179,546 +138,183 @@ class _ElementaryFunctions:
     def sigmoid(self):
         return self._apply("sigmoid")
 
-
-class Value(_ElementaryFunctions):
-    """A scalar that remembers how it was made, so ``backward()`` can differentiate it.
-
-    ``Value(3.0, label="x")``: ``data`` is the number, ``grad`` the derivative of
-    the last ``backward()`` output with respect to this node (0.0 until then),
-    ``label`` an optional name shown in drawings. ``_op`` names the operation
-    that made this node; ``_edges`` pairs each of its inputs with the local
-    derivative d(this node)/d(input), e.g. ``((a, b.data), (b, a.data))`` for a*b.
-    ``_prev`` (micrograd's name) and ``_local_grads`` give the two halves.
-    """
-
-    __slots__ = ("data", "grad", "label", "_op", "_edges", "_id")
-
-    def __init__(self, data, _children=(), _op="", _local_grads=(), *, label=""):
-        self.data = data if type(data) is float else _as_float(data, "Value")
-        self.grad = 0.0
-        if type(label) is not str:
-            raise TypeError(f"label には文字列を渡してください。渡されたのは {_describe(label)} です。")
-        self.label = label
-        self._op = _op
-        if len(_children) != len(_local_grads):
-            raise ValueError("_children と _local_grads は同じ数だけ渡してください。")
-        self._edges = tuple(zip(_children, _local_grads))
-        self._id = next(_creation_counter)    # inputs always have smaller numbers
-
-    @property
-    def _prev(self):
-        """The inputs of the operation that made this node."""
-        return tuple(child for child, _ in self._edges)
-
-    @property
-    def _local_grads(self):
-        """d(this node)/d(input) for each input, computed in the forward pass."""
-        return tuple(local for _, local in self._edges)
-
-    # --- arithmetic: the forward value, then d(out)/d(input) for each input ---
-
-    def __add__(self, other):
-        other = _as_value(other)
-        return Value(self.data + other.data, (self, other), "+",
-                     (1.0, 1.0))                      # d(a+b)/da = 1, d(a+b)/db = 1
-
-    def __sub__(self, other):
-        other = _as_value(other)
-        return Value(self.data - other.data, (self, other), "-",
-                     (1.0, -1.0))                     # d(a-b)/da = 1, d(a-b)/db = -1
-
-    def __mul__(self, other):
-        other = _as_value(other)
-        return Value(self.data * other.data, (self, other), "*",
-                     (other.data, self.data))         # d(ab)/da = b, d(ab)/db = a
-
-    def __truediv__(self, other):
-        other = _as_value(other)
-        y, b = _divide(self.data, other.data), other.data
-        return Value(y, (self, other), "/",
-                     (1.0 / b, -y / b))               # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -y/b
-
-    def __pow__(self, n):
-        n = _as_exponent(n)
-        y, slope = _power_rule(self.data, n)
-        return Value(y, (self,), f"**{n:g}", (slope,))  # d(a^n)/da = n a^(n-1)
-
-    def __neg__(self):
-        return Value(-self.data, (self,), "neg", (-1.0,))  # d(-a)/da = -1
-
-    # Reflected forms: 2 * x, 1 - x, 10 / x (the number becomes a constant node).
-    def __radd__(self, other):
-        return _as_value(other) + self
-
-    def __rsub__(self, other):
-        return _as_value(other) - self
-
-    def __rmul__(self, other):
-        return _as_value(other) * self
-
-    def __rtruediv__(self, other):
-        return _as_value(other) / self
-
-    def __rpow__(self, other):
-        raise TypeError("数 ** Value (例: 2 ** x) は扱いません。"
-                        "(x * math.log(2)).exp() のように exp で書いてください。")
-
-    # --- elementary functions: the rules above give (f(a), f'(a)) ---
-
-    def _apply(self, name):
-        y, slope = _RULES[name](self.data)
-        return Value(y, (self,), name, (slope,))
-
-    # --- reverse mode ---
+    # --- reverse モード ----------------------------------------------------------------------
 
     def backward(self):
-        """Fill ``.grad`` of every node of this graph with d(self)/d(node).
+        """出力 self から計算グラフを逆にたどり、各ノードの grad に d(self)/d(ノード) を入れる。
 
-        Twice, or from two outputs: like PyTorch, the leaves (inputs and
-        constants) ADD the new gradient to what they hold, so call
-        ``zero_grad()`` first when you want fresh values. Intermediate nodes
-        are reset, so they always show this call's gradient.
+        PyTorch と同じく、葉 (入力と定数) の grad には新しい勾配が足し込まれる。
+        はじめからやり直すときは、先に zero_grad() を呼ぶ。途中のノードは毎回 0 から計算する。
         """
-        order = _topological_order(self)        # every input before the nodes made from it
-        for node in order:
-            if node._edges:                     # intermediate node: start from zero
-                node.grad = 0.0
+        order = topological_order(self)         # どのノードも、自分の入力より後に来る順
+        made = [node for node in order if node._prev]   # 演算で作られたノード (葉は除く)
+        for node in made:
+            node.grad = 0.0                     # 途中のノードは 0 から
         self.grad += 1.0                        # d(self)/d(self) = 1
-        for node in reversed(order):            # outputs first, inputs last
-            for child, local in node._edges:
-                child.grad += local * node.grad  # chain rule: sum over all paths
+        for node in reversed(made):             # 出力から入力へ
+            for child, local in zip(node._prev, node._local_grads):
+                child.grad += local * node.grad  # 連鎖律: 局所的な微分 × 勾配 を入力に足し込む
 
     def zero_grad(self):
-        """Set ``.grad`` of every node of this graph back to 0.0."""
-        for node in _topological_order(self):
+        """このグラフのすべてのノードの grad を 0 に戻す。"""
+        for node in topological_order(self):
             node.grad = 0.0
 
     def __float__(self):
-        raise TypeError("Value は float にしません: math.sin(x) などは使えないので "
-                        "x.sin() か autodiff.sin(x) を使ってください (数が欲しいときは x.data)。")
+        raise TypeError("Value は float の代わりには使えません。math.sin(x) ではなく x.sin() か autodiff.sin(x) を、"
+                        "** の指数には数を使ってください (値は x.data)。")
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
 
-def _as_value(x) -> Value:
-    if type(x) is Value:
-        return x
-    if type(x) is float or type(x) is int:
-        return Value(float(x))
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, Dual):
-        raise TypeError("Value と Dual は混ぜて計算できません。どちらかにそろえてください。")
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(x)
-    raise TypeError(f"Value と計算できるのは数 (int か float) か Value です。渡されたのは {_describe(x)} です。")
+@checked
+def topological_order(root):
+    """root の計算に使われたノードをすべて、どのノードも自分の入力より後に来る順に並べる。
 
-
-_creation_counter = itertools.count()         # numbers the Values in the order they are made
-_creation_number = attrgetter("_id")
-
-
-def _topological_order(root: Value) -> list:
-    """All nodes that ``root`` depends on, each after its inputs (no recursion).
-
-    An operation's inputs always exist before its output is made, so sorting
-    the nodes by creation number puts every input before the nodes made from it.
+    演算の入力は、いつもその出力より先に作られている。だから、ノードを集めて
+    作られた順 (通し番号 _number) に並べるだけで、この順になる。再帰呼び出しは使わない。
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"Value を渡してください。渡されたのは {_describe(root)} です。")
     nodes, seen = [root], {root}
-    for node in nodes:                          # the list grows while we walk it
-        for child, _ in node._edges:
+    for node in nodes:                          # たどりながら、リストが後ろに伸びていく
+        for child in node._prev:
             if child not in seen:
                 seen.add(child)
                 nodes.append(child)
-    nodes.sort(key=_creation_number)
+    nodes.sort(key=attrgetter("_number"))
     return nodes
 
 
-def zero_grad(*values) -> None:
-    """Set ``.grad`` of every node of the graphs of ``values`` back to 0.0."""
-    for v in values:
-        if not isinstance(v, Value):
-            raise TypeError(f"zero_grad には Value を渡してください。渡されたのは {_describe(v)} です。")
-        v.zero_grad()
+# ---------------------------------------------------------------------------
+# 基本的な関数の規則: 点 a での値 f(a) と微分係数 f'(a) の組を返す。
+# Value (reverse モード) も Dual (forward モード) も、この同じ規則を使う。
+# @rule は、math のエラー (大きすぎる、定義されていない) を日本語のメッセージにする。
+# ---------------------------------------------------------------------------
+
+@rule
+def relu_rule(a):
+    return (a, 1.0) if a > 0 else (0.0, 0.0)          # 微分係数は a > 0 なら 1、それ以外は 0
+
+
+@rule
+def exp_rule(a):
+    y = math.exp(a)
+    return y, y                                       # 値 e^a と微分係数 e^a: (e^a)' = e^a
+
+
+@rule
+def log_rule(a):
+    return math.log(a), 1.0 / a                       # 値 log a と微分係数: (log a)' = 1/a
+
+
+@rule
+def sin_rule(a):
+    return math.sin(a), math.cos(a)                   # 値 sin a と微分係数: (sin a)' = cos a
+
+
+@rule
+def cos_rule(a):
+    return math.cos(a), -math.sin(a)                  # 値 cos a と微分係数: (cos a)' = -sin a
+
+
+@rule
+def tanh_rule(a):
+    t = math.tanh(a)
+    return t, 1.0 - t * t                             # 微分係数: (tanh a)' = 1 - tanh(a)^2
+
+
+@rule
+def sigmoid_rule(a):
+    e = math.exp(-abs(a))                             # e^-|a| は 1 以下なので、大きくなりすぎない
+    s = 1.0 / (1.0 + e) if a >= 0 else e / (1.0 + e)  # = 1 / (1 + e^-a)
+    return s, s * (1.0 - s)                           # 微分係数: sigmoid'(a) = s (1 - s)
+
+
+RULES = {"relu": relu_rule, "exp": exp_rule, "log": log_rule, "sin": sin_rule,
+         "cos": cos_rule, "tanh": tanh_rule, "sigmoid": sigmoid_rule}
+
+
+@rule
+def power_rule(a, n):
+    y = math.pow(a, n)                                # a^n (n は数)
+    if a == 0 and n < 1:                              # 0 での微分は極限で (PyTorch と同じ)
+        return y, (0.0 if n == 0 else math.inf)
+    return y, n * math.pow(a, n - 1)                  # 微分係数: (a^n)' = n a^(n-1)
+
+
+@rule
+def divide_rule(a, b):
+    y = a / b
+    return y, (1.0 / b, -y / b)                       # 偏微分: ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b² = -y/b
 
 
 # ---------------------------------------------------------------------------
-# Forward mode: Dual numbers
+# 数にも Value にも Dual にも使える関数: autodiff.sin(x) など。
+# 1 つの Python の関数 f を、ふつうに計算することも、どちらのモードで微分することもできる。
 # ---------------------------------------------------------------------------
 
-class Dual(_ElementaryFunctions):
-    """A dual number ``value + deriv * eps`` with eps**2 = 0.
+def _elementary(name):
+    def function(x):
+        if hasattr(x, "_apply"):                      # Value か Dual: 微分もいっしょに計算する
+            return x._apply(name)
+        return RULES[name](_valid_number(x, name))[0]  # 数: 値だけ
 
-    Feeding ``Dual(x, 1.0)`` into f gives ``Dual(f(x), f'(x))``: the derivative
-    travels forward with the value, since f(a + b eps) = f(a) + b f'(a) eps.
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"{name}(x): x が数なら数を、Value なら Value を、Dual なら Dual を返す。"
+    return function
+
+
+relu, exp, log, sin, cos, tanh, sigmoid = (_elementary(name) for name in (
+    "relu", "exp", "log", "sin", "cos", "tanh", "sigmoid"))
+
+
+@checked
+def reverse_gradient(f, xs) -> GradientResult:
+    """f(xs) の勾配を reverse モードで求める (xs は数のリスト): f を 1 回計算して、backward() を 1 回。
+
+    f を計算した回数 (いつも 1) もいっしょに返す。
     """
-
-    __slots__ = ("value", "deriv")
-
-    def __init__(self, value, deriv=0.0):
-        self.value = _as_float(value, "Dual の value")
-        self.deriv = _as_float(deriv, "Dual の deriv")
-
-    def __add__(self, other):                   # (a + b eps) + (c + d eps) = (a + c) + (b + d) eps
-        other = _as_dual(other)
-        return Dual(self.value + other.value, self.deriv + other.deriv)
-
-    def __sub__(self, other):                   # (a + b eps) - (c + d eps) = (a - c) + (b - d) eps
-        other = _as_dual(other)
-        return Dual(self.value - other.value, self.deriv - other.deriv)
-
-    def __mul__(self, other):                   # (a + b eps)(c + d eps) = ac + (ad + bc) eps
-        other = _as_dual(other)
-        a, b, c, d = self.value, self.deriv, other.value, other.deriv
-        return Dual(a * c, a * d + b * c)
-
-    def __truediv__(self, other):               # (a + b eps)/(c + d eps) = a/c + (bc - ad)/c^2 eps
-        other = _as_dual(other)
-        y, c = _divide(self.value, other.value), other.value
-        return Dual(y, (self.deriv - y * other.deriv) / c)   # = (bc - ad)/c^2 with y = a/c
-
-    def __pow__(self, n):                       # (a + b eps)^n = a^n + n a^(n-1) b eps
-        y, slope = _power_rule(self.value, _as_exponent(n))
-        return Dual(y, slope * self.deriv)
-
-    def __neg__(self):
-        return Dual(-self.value, -self.deriv)
-
-    def __radd__(self, other):
-        return _as_dual(other) + self
-
-    def __rsub__(self, other):
-        return _as_dual(other) - self
-
-    def __rmul__(self, other):
-        return _as_dual(other) * self
-
-    def __rtruediv__(self, other):
-        return _as_dual(other) / self
-
-    def __rpow__(self, other):
-        raise TypeError("数 ** Dual (例: 2 ** x) は扱いません。"
-                        "(x * math.log(2)).exp() のように exp で書いてください。")
-
-    def _apply(self, name):                     # f(a + b eps) = f(a) + f'(a) b eps
-        y, slope = _RULES[name](self.value)
-        return Dual(y, slope * self.deriv)
-
-    def __float__(self):
-        raise TypeError("Dual は float にしません: math.sin(x) などは使えないので "
-                        "x.sin() か autodiff.sin(x) を使ってください (数が欲しいときは x.value)。")
-
-    def __repr__(self):
-        return f"Dual(value={self.value!r}, deriv={self.deriv!r})"
+    f = counted(f)
+    inputs = [Value(x) for x in xs]
+    y = f(inputs)
+    if isinstance(y, Value):                          # 数が返ったら f は定数: 勾配は 0 のまま
+        y.backward()
+    return GradientResult([v.grad for v in inputs], f.calls)
 
 
-def _as_dual(x) -> Dual:
-    if isinstance(x, Dual):
-        return x
-    if isinstance(x, Value):
-        raise TypeError("Value と Dual は混ぜて計算できません。どちらかにそろえてください。")
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Dual(x, 0.0)
-    raise TypeError(f"Dual と計算できるのは数 (int か float) か Dual です。渡されたのは {_describe(x)} です。")
-
-
-# ---------------------------------------------------------------------------
-# The elementary functions for floats, Values and Duals alike, so one Python
-# function f can be evaluated, differentiated in reverse mode and in forward mode.
-# ---------------------------------------------------------------------------
-
-def _elementary(name, x):
-    if isinstance(x, (Value, Dual)):
-        return x._apply(name)
-    return _RULES[name](_as_float(x, name))[0]
-
-
-def relu(x):
-    """max(x, 0) for a number, a Value or a Dual."""
-    return _elementary("relu", x)
-
-
-def exp(x):
-    """e ** x for a number, a Value or a Dual."""
-    return _elementary("exp", x)
-
-
-def log(x):
-    """The natural logarithm for a number, a Value or a Dual."""
-    return _elementary("log", x)
-
-
-def sin(x):
-    """sin x for a number, a Value or a Dual."""
-    return _elementary("sin", x)
-
-
-def cos(x):
-    """cos x for a number, a Value or a Dual."""
-    return _elementary("cos", x)
-
-
-def tanh(x):
-    """tanh x for a number, a Value or a Dual."""
-    return _elementary("tanh", x)
-
-
-def sigmoid(x):
-    """1 / (1 + e ** -x) for a number, a Value or a Dual."""
-    return _elementary("sigmoid", x)
-
-
-# ---------------------------------------------------------------------------
-# Derivatives of Python functions
-# ---------------------------------------------------------------------------
-
-def derivative(f, x) -> float:
-    """f'(x) by forward mode: one evaluation of f on the dual number x + 1 eps."""
-    _check_callable(f, "derivative")
-    y = f(Dual(_as_float(x, "derivative の x"), 1.0))
-    if isinstance(y, Dual):
-        return y.deriv
-    _returned(y, "Dual か数")
-    return 0.0                                  # f ignored x: a constant
-
-
+@checked
 def grad(f, *xs):
-    """The gradient of f(*xs) by reverse mode: one evaluation, one backward().
+    """f(*xs) の勾配を reverse モードで: 入力が 1 個なら数、2 個以上なら数のタプル。
 
-    Returns a float for one input, a tuple of floats for several:
-    ``grad(lambda x, y: (x + y) ** 2, 3.0, 2.0) == (10.0, 10.0)``.
+    grad(lambda x, y: (x + y) ** 2, 3.0, 2.0) == (10.0, 10.0)
     """
-    _check_callable(f, "grad")
-    inputs = [Value(_as_float(x, "grad の入力"), label=f"x{i}") for i, x in enumerate(xs)]
+    inputs = [Value(x) for x in xs]
     y = f(*inputs)
     if isinstance(y, Value):
         y.backward()
-    else:
-        _returned(y, "Value か数")
     grads = tuple(v.grad for v in inputs)
     return grads[0] if len(grads) == 1 else grads
 
 
-def explain_backward(y: Value) -> str:
-    """Run ``y.backward()`` step by step and return the walk as Japanese text.
-
-    The same computation as ``backward()`` (tests check that they agree),
-    with one line per edge: local derivative x upstream gradient.
-    """
-    order = _topological_order(y)
-    names = _display_names(order)
-    for node in order:
-        if node._edges:
-            node.grad = 0.0
-    y.grad += 1.0
-    lines = [f"{names[y]}: 出力なので勾配 {_fmt(y.grad)} から始めます"]
-    for node in reversed(order):
-        for child, local in node._edges:
-            child.grad += local * node.grad
-            lines.append(f"{names[node]} [{node._op}] → {names[child]}: "
-                         f"局所微分 {_fmt(local)} × 勾配 {_fmt(node.grad)} = {_fmt(local * node.grad)}"
-                         f" (いまの {names[child]}.grad = {_fmt(child.grad)})")
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------------------
-# Numerical differentiation, and gradients of f: R^n -> R with a count of
-# how many times f was evaluated (the cost the lecture compares).
+# ほかのモジュールにあるものも、autodiff.Dual や autodiff.draw のように使えるようにする
+# (必要になったときに import するので、モジュールどうしが import し合っても困らない)。
 # ---------------------------------------------------------------------------
 
-GradientResult = namedtuple("GradientResult", ["grad", "evaluations"])
-GradientResult.__doc__ = """A gradient (list of floats) and how many times f was called to get it."""
+_ELSEWHERE = {
+    "forward_mode": ("Dual", "derivative", "forward_gradient"),
+    "numerical": ("forward_difference", "central_difference", "numerical_gradient"),
+    "value_graph": ("to_dot", "text_tree", "draw", "explain_backward"),
+}
+_MODULE_OF = {name: module for module, names in _ELSEWHERE.items() for name in names}
 
 
-def _check_step(h) -> float:
-    h = _as_float(h, "h")
-    if not h > 0:
-        raise ValueError(f"h は正の数にしてください (h = {h:g})。")
-    return h
+def __getattr__(name):
+    if name in _MODULE_OF:
+        return getattr(importlib.import_module(f"{__package__}.{_MODULE_OF[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def forward_difference(f, x, h=1e-4) -> float:
-    """(f(x + h) - f(x)) / h: two evaluations, error of order h."""
-    _check_callable(f, "forward_difference")
-    x, h = _as_float(x, "x"), _check_step(h)
-    return (_returned(f(x + h)) - _returned(f(x))) / h
-
-
-def central_difference(f, x, h=1e-4) -> float:
-    """(f(x + h) - f(x - h)) / 2h: two evaluations, error of order h**2."""
-    _check_callable(f, "central_difference")
-    x, h = _as_float(x, "x"), _check_step(h)
-    return (_returned(f(x + h)) - _returned(f(x - h))) / (2 * h)
-
-
-def _as_point(xs, where) -> list:
-    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__len__") or len(xs) == 0:
-        raise TypeError(f"{where} の xs には数のリスト (例: [1.0, 2.0]) を渡してください。"
-                        f"渡されたのは {_describe(xs)} です。")
-    return [_as_float(x, f"{where} の xs の要素") for x in xs]
-
-
-class _Counted:
-    """Wraps f and counts its calls."""
-
-    def __init__(self, f):
-        self.f, self.calls = f, 0
-
-    def __call__(self, xs):
-        self.calls += 1
-        return self.f(xs)
-
-
-def numerical_gradient(f, xs, h=1e-4, method="central") -> GradientResult:
-    """The gradient of f(xs) (xs a list of n numbers) by finite differences.
-
-    ``method="forward"`` calls f n + 1 times, ``"central"`` 2n times.
-    """
-    _check_callable(f, "numerical_gradient")
-    point, h = _as_point(xs, "numerical_gradient"), _check_step(h)
-    if method not in ("forward", "central"):
-        raise ValueError(f'method は "forward" か "central" にしてください (渡されたのは {method!r})。')
-    fc = _Counted(f)
-
-    def f_at(i, step):
-        moved = list(point)
-        moved[i] += step
-        return _returned(fc(moved))
-
-    if method == "forward":
-        f0 = _returned(fc(list(point)))
-        g = [(f_at(i, h) - f0) / h for i in range(len(point))]
-    else:
-        g = [(f_at(i, h) - f_at(i, -h)) / (2 * h) for i in range(len(point))]
-    return GradientResult(g, fc.calls)
-
-
-def forward_gradient(f, xs) -> GradientResult:
-    """The gradient of f(xs) by forward mode: n evaluations, one per input direction."""
-    _check_callable(f, "forward_gradient")
-    point = _as_point(xs, "forward_gradient")
-    fc = _Counted(f)
-    g = []
-    for i in range(len(point)):
-        y = fc([Dual(x, 1.0 if j == i else 0.0) for j, x in enumerate(point)])
-        if isinstance(y, Dual):
-            g.append(y.deriv)
-        else:                                   # f ignored its input: a constant
-            _returned(y, "Dual か数")
-            g.append(0.0)
-    return GradientResult(g, fc.calls)
-
-
-def reverse_gradient(f, xs) -> GradientResult:
-    """The gradient of f(xs) by reverse mode: one evaluation, then one backward()."""
-    _check_callable(f, "reverse_gradient")
-    inputs = [Value(x) for x in _as_point(xs, "reverse_gradient")]
-    fc = _Counted(f)
-    y = fc(inputs)
-    if isinstance(y, Value):
-        y.backward()
-    else:
-        _returned(y, "Value か数")
-    return GradientResult([v.grad for v in inputs], fc.calls)
-
-
-# ---------------------------------------------------------------------------
-# Drawing a Value's graph: DOT text (no Graphviz needed), a text tree, a picture
-# ---------------------------------------------------------------------------
-
-MAX_DRAW_NODES = 400
-
-
-def _fmt(x: float) -> str:
-    s = f"{x:.4f}"
-    return "0.0000" if s == "-0.0000" else s
-
-
-def _node_names(order) -> dict:
-    return {node: f"n{i}" for i, node in enumerate(order)}
-
-
-def _record_fields(node: Value) -> list:
-    """['x', 'data 3.0000', 'grad 10.0000'] (the label only when there is one)."""
-    fields = [node.label] if node.label else []
-    return fields + [f"data {_fmt(node.data)}", f"grad {_fmt(node.grad)}"]
-
-
-def _display_names(order) -> dict:
-    """The label of each node, or its DOT name n0, n1, ... when it has none."""
-    return {node: node.label or f"n{i}" for i, node in enumerate(order)}
-
-
-def _dot_escape(text: str) -> str:
-    for ch in '\\{}|<>"':
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
-def to_dot(value: Value) -> str:
-    """The graph of ``value`` as Graphviz DOT text.
-
-    Value nodes are named n0, n1, ... in topological order (inputs first) and
-    show 'label | data | grad'; each operation is a separate node 'nK_op'.
-    Keep labels ASCII: Graphviz may have no Japanese font.
-    """
-    order = _topological_order(value)
-    names = _node_names(order)
-    lines = ["digraph G {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];']
-    for node in order:
-        n = names[node]
-        fields = " | ".join(_dot_escape(f) for f in _record_fields(node))
-        lines.append(f'  {n} [shape=record, label="{{ {fields} }}"];')
-        if node._edges:
-            lines.append(f'  {n}_op [shape=ellipse, label="{_dot_escape(node._op)}"];')
-            lines.append(f"  {n}_op -> {n};")
-            for child, _ in node._edges:
-                lines.append(f"  {names[child]} -> {n}_op;")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def text_tree(value: Value, max_lines: int = 200) -> str:
-    """The graph of ``value`` as an indented tree, output at the top.
-
-    Lines read 'n4 [**2] z | data 25.0000 | grad 1.0000' with the DOT names;
-    an operation reached a second time is not expanded again.
-    """
-    order = _topological_order(value)
-    names = _node_names(order)
-    lines, expanded = [], set()
-    stack = [(value, "", "")]                   # node, start of its line, indent of its inputs
-    while stack:
-        if len(lines) == max_lines:
-            lines.append(f"... (ここで省略しました。ノードは全部で {len(order)} 個です)")
-            break
-        node, head, indent = stack.pop()
-        inputs = node._prev
-        op = f"[{node._op}] " if inputs else ""
-        line = f"{head}{names[node]} {op}" + " | ".join(_record_fields(node))
-        if node in expanded:
-            lines.append(line + f"  (上の {names[node]} と同じ)")
-            continue
-        lines.append(line)
-        if inputs:
-            expanded.add(node)
-        last = len(inputs) - 1
-        for i in reversed(range(len(inputs))):
-            stack.append((inputs[i], indent + ("└── " if i == last else "├── "),
-                          indent + ("    " if i == last else "│   ")))
-    return "\n".join(lines)
-
-
-def draw(value: Value):
-    """A picture of the graph of ``value`` (PNG via Graphviz), or its text tree."""
-    from . import dot
-
-    order = _topological_order(value)
-    if len(order) > MAX_DRAW_NODES:
-        raise ValueError(f"ノードが {len(order)} 個あり、図にするには多すぎます "
-                         f"({MAX_DRAW_NODES} 個まで)。text_tree(y) か to_dot(y) を使ってください。")
-    return dot.show(to_dot(value), text_tree(value), len(order))
+def __dir__():
+    return sorted(set(globals()) | set(_MODULE_OF))

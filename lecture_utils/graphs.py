@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from . import dot
+from . import dot, validate
 
 TORCHVIZ_MISSING = """\
 [autodiff-lecture] torchviz を読み込めなかったため、計算グラフを図の代わりに文字の木で表示しています ({error})。
@@ -78,40 +78,53 @@ def _size(t) -> str:
     return "(" + ", ".join(str(int(v)) for v in t.size()) + ")"
 
 
-# --- the text tree ----------------------------------------------------------------
+# --- the graph as nodes: the output tensor, then its grad_fn nodes ------------------------
+
+def _graph(tensor, params: dict):
+    """(inputs, describe, operation) of the graph behind ``tensor``, for the dot module.
+
+    The output tensor is the root; below it come the ``grad_fn`` nodes. A leaf's
+    ``AccumulateGrad`` shows the tensor's name from ``params`` and its size.
+    """
+    names = {id(v): k for k, v in params.items()}
+
+    def inputs(node) -> list:
+        if node is tensor:
+            return [tensor.grad_fn]
+        return [fn for fn, _ in getattr(node, "next_functions", ()) if fn is not None]
+
+    def describe(node) -> str:
+        if node is tensor:
+            return f"{names.get(id(tensor), '出力')} {_size(tensor)}"
+        text = type(node).__name__
+        var = getattr(node, "variable", None)
+        if var is not None:
+            text += f" <- {names.get(id(var), '葉')} {_size(var)}"
+        return text
+
+    def operation(node):
+        if node is tensor or hasattr(node, "variable"):
+            return None                        # the output itself, a leaf's AccumulateGrad
+        return type(node).__name__
+
+    return inputs, describe, operation
+
+
+def _boxes(tensor, inputs) -> int:
+    """How many boxes torchviz draws: each grad_fn, a leaf tensor beside each AccumulateGrad, the output."""
+    fns = dot.nodes_below(tensor, inputs)[1:]
+    return len(fns) + sum(hasattr(fn, "variable") for fn in fns) + 1
+
 
 def grad_fn_tree(tensor, params: dict | None = None) -> str:
     """The graph behind ``tensor`` as an indented text tree of its ``grad_fn`` nodes.
 
     Leaves (``AccumulateGrad``) show the tensor's name from ``params`` and its size.
-    A node reached a second time is marked 既出 and not expanded again.
+    A node reached a second time is marked (上と同じ) and not drawn again.
     """
     _check_tensor(tensor)
-    names = {id(v): k for k, v in _check_params(params).items()}
-    root = f"{names.get(id(tensor), '出力')} {_size(tensor)}"
-    lines = [root]
-    seen = set()
-
-    def label(fn) -> str:
-        text = type(fn).__name__
-        var = getattr(fn, "variable", None)
-        if var is not None:
-            text += f" <- {names.get(id(var), '葉')} {_size(var)}"
-        return text
-
-    def walk(fn, prefix: str, last: bool) -> None:
-        children = [u for u, _ in getattr(fn, "next_functions", ()) if u is not None]
-        repeated = fn in seen and bool(children)
-        lines.append(prefix + ("└─ " if last else "├─ ") + label(fn) + (" (既出)" if repeated else ""))
-        if repeated:
-            return
-        seen.add(fn)
-        inner = prefix + ("   " if last else "│  ")
-        for i, child in enumerate(children):
-            walk(child, inner, i == len(children) - 1)
-
-    walk(tensor.grad_fn, "", True)
-    return "\n".join(lines)
+    inputs, describe, _ = _graph(tensor, _check_params(params))
+    return dot.text_tree(tensor, inputs, describe)
 
 
 # --- DOT through torchviz ---------------------------------------------------------
@@ -153,17 +166,18 @@ def stable_names(source: str) -> tuple[str, int]:
     return "".join(out), len(mapping)
 
 
-def graph_source(tensor, params: dict | None = None, show_saved: bool = False) -> str:
+def graph_source(tensor, params: dict | None = None, show_saved: bool = False, rankdir: str = "TB") -> str:
     """DOT text of ``tensor``'s graph drawn by torchviz, with stable node names."""
     _check_tensor(tensor)
     params = _check_params(params)
+    rankdir = validate.CHECKS["rankdir"](rankdir, "graph_source")
     make_dot, error = _import_make_dot()
     if make_dot is None:
         raise ImportError(_torchviz_missing(error))
-    return _dot_source(make_dot, tensor, params, show_saved)[0]
+    return _dot_source(make_dot, tensor, params, show_saved, rankdir)[0]
 
 
-def _dot_source(make_dot, tensor, params: dict, show_saved: bool) -> tuple[str, int]:
+def _dot_source(make_dot, tensor, params: dict, show_saved: bool, rankdir: str) -> tuple[str, int]:
     if not any(v is tensor for v in params.values()):
         params = {**params, OUTPUT_NAME: tensor}
     try:
@@ -174,21 +188,33 @@ def _dot_source(make_dot, tensor, params: dict, show_saved: bool) -> tuple[str, 
         if show_saved and "freed" in str(e):
             raise ValueError(SAVED_FREED) from None
         raise
+    digraph.graph_attr["rankdir"] = rankdir
     return stable_names(digraph.source)
 
 
-def show_graph(tensor, params: dict | None = None, show_saved: bool = False):
+def show_graph(tensor, params: dict | None = None, show_saved: bool = False, rankdir: str = "TB"):
     """Draw the computational graph behind ``tensor`` (a PNG picture in Jupyter).
 
     ``params`` names leaf tensors, e.g. ``{"x": x}``; names must be ASCII. Falls back
     to :func:`grad_fn_tree` text with a Japanese hint when torchviz or Graphviz is
-    missing. ``show_saved=True`` also draws saved tensors (only before ``backward()``).
+    missing, and shows a summary instead of a picture when the graph has more than
+    ``dot.MAX_NODES`` boxes. ``show_saved=True`` also draws saved tensors (only before
+    ``backward()``). ``rankdir="TB"`` (torchviz's layout) draws inputs at the top, ``"LR"``
+    from left to right.
     """
     _check_tensor(tensor)
     params = _check_params(params)
-    tree = grad_fn_tree(tensor, params)
+    rankdir = validate.CHECKS["rankdir"](rankdir, "show_graph")
+    inputs, describe, operation = _graph(tensor, params)
+    boxes = _boxes(tensor, inputs)
+    if boxes > dot.MAX_NODES:
+        return dot.summarize(tensor, inputs, describe, operation, n_nodes=boxes)
+
+    def tree() -> str:
+        return dot.text_tree(tensor, inputs, describe)
+
     make_dot, error = _import_make_dot()
     if make_dot is None:
-        return dot.TextGraph(tree, "", _torchviz_missing(error))
-    source, n_nodes = _dot_source(make_dot, tensor, params, show_saved)
+        return dot.TextGraph(tree(), _torchviz_missing(error))
+    source, n_nodes = _dot_source(make_dot, tensor, params, show_saved, rankdir)
     return dot.show(source, tree, n_nodes)

@@ -54,7 +54,7 @@ def engine_unary(name, x):
         return -x
     if name.startswith("**"):
         n = float(name[2:])
-        return x ** n if isinstance(x, (Value, Dual)) else ad._power_rule(x, n)[0]
+        return x ** n if isinstance(x, (Value, Dual)) else ad.power_rule(x, n)[0]
     return getattr(ad, name)(x)
 
 
@@ -87,7 +87,7 @@ def engine(tree, xs):
     if not isinstance(y, Value):              # a tree of constants only
         return y, [0.0] * len(xs), abs(y), [0.0] * len(xs)
     y.backward()
-    order = ad._topological_order(y)
+    order = ad.topological_order(y)
     # Rounding in float64 is relative to the size of the numbers involved, not of the
     # result: x/x - 1 or a sum of terms that cancel are exact in theory and ~1e-16 times
     # the terms in practice. These scales bound what is being added up.
@@ -114,7 +114,7 @@ def forward_mode(tree, xs):
     for i in range(len(xs)):
         variables = [Dual(x, 1.0 if j == i else 0.0) for j, x in enumerate(xs)]
         y = evaluate(tree, variables, float, engine_unary)
-        grads.append(y.deriv if isinstance(y, Dual) else 0.0)
+        grads.append(y.tangent if isinstance(y, Dual) else 0.0)
     return grads
 
 

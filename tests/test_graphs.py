@@ -20,10 +20,10 @@ def slides_graph():
 
 SLIDES_TREE = """\
 y ()
-└─ SinBackward0
-   └─ AddBackward0
-      └─ SumBackward0
-         └─ AccumulateGrad <- x (3)"""
+└── SinBackward0
+    └── AddBackward0
+        └── SumBackward0
+            └── AccumulateGrad <- x (3)"""
 
 
 def test_text_tree_of_the_slides_example():
@@ -31,16 +31,60 @@ def test_text_tree_of_the_slides_example():
     assert graphs.grad_fn_tree(y, {"x": x, "y": y}) == SLIDES_TREE
 
 
-def test_text_tree_marks_shared_nodes_and_unnamed_leaves():
+def shared_graph():
     a = torch.tensor(2.0, requires_grad=True)
     w = torch.ones(2, 3, requires_grad=True)
     b = a * a
-    c = b + b * (w.sum())
-    tree = graphs.grad_fn_tree(c)
+    return b + b * (w.sum())
+
+
+def test_text_tree_names_unnamed_tensors_output_and_leaf():
+    tree = graphs.grad_fn_tree(shared_graph())
     assert tree.splitlines()[0] == "出力 ()"
-    assert tree.count("AccumulateGrad <- 葉 ()") == 2  # a used twice in a * a
     assert "AccumulateGrad <- 葉 (2, 3)" in tree
-    assert tree.count("MulBackward0 (既出)") == 1  # b is reached twice, expanded once
+
+
+def test_text_tree_repeats_a_leaf_but_marks_a_shared_operation():
+    tree = graphs.grad_fn_tree(shared_graph())
+    assert tree.count("AccumulateGrad <- 葉 ()") == 2   # a used twice in a * a
+    assert tree.count("MulBackward0  (上と同じ)") == 1   # b is reached twice, drawn once
+
+
+def product_chain(n):
+    """x * x * ... * x (n products): a graph n operations deep."""
+    x = torch.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = y * x
+    return y, x
+
+
+def test_text_tree_of_a_2000_level_graph_is_shortened():
+    y, x = product_chain(2000)
+    lines = graphs.grad_fn_tree(y, {"x": x}).splitlines()
+    assert sum(line.endswith("└── ... (ここより深いところは省略しました)") for line in lines) == 1
+    assert len(lines) < 2 * dot.TREE_DEPTH + 3
+
+
+def test_show_graph_summarizes_a_2000_level_graph():
+    y, x = product_chain(2000)
+    shown = graphs.show_graph(y, {"x": x})
+    assert isinstance(shown, dot.GraphSummary)
+    assert (shown.operations, shown.depth) == ({"MulBackward0": 2000}, 2000)
+
+
+@needs_dot
+def test_a_graph_graphviz_is_slow_to_draw_falls_back_to_the_text_tree(monkeypatch):
+    monkeypatch.setattr(dot, "DOT_SECONDS", 1)
+    y, x = product_chain(100)           # x shared by 100 products: about a minute for Graphviz
+    shown = graphs.show_graph(y, {"x": x})
+    assert isinstance(shown, dot.TextGraph) and shown.reason == dot.TOO_SLOW.format(seconds=1)
+
+
+def test_show_graph_summarizes_10000_products_without_drawing_them():
+    y, _ = product_chain(10_000)        # torchviz and Graphviz did not finish in 240 s
+    shown = graphs.show_graph(y)
+    assert isinstance(shown, dot.GraphSummary) and shown.n_nodes == 10_003
 
 
 def test_stable_names_renames_ids_in_order_of_appearance():
@@ -68,6 +112,12 @@ def test_picture_has_stable_dot_without_memory_addresses():
     # a new graph of the same computation gives the very same text
     y2, x2 = slides_graph()
     assert graphs.graph_source(y2, {"x": x2}) == picture.source
+
+
+@needs_dot
+def test_picture_from_left_to_right():
+    y, x = slides_graph()
+    assert "rankdir=LR" in graphs.show_graph(y, {"x": x}, rankdir="LR").source
 
 
 @needs_dot
@@ -117,6 +167,7 @@ BAD = [
     (lambda: graphs.show_graph(slides_graph()[0], params={"x": 1.0}), TypeError),
     (lambda: graphs.show_graph(slides_graph()[0], params={"入力": torch.ones(3)}), ValueError),
     (lambda: graphs.show_graph(slides_graph()[0], params={3: torch.ones(3)}), TypeError),
+    (lambda: graphs.show_graph(slides_graph()[0], rankdir="BT"), ValueError),
 ]
 
 
