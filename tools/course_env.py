@@ -461,7 +461,7 @@ def prepare(env: Env, command: str, state: State | None = None, mode: str | None
     print(f"{PREFIX} パッケージを入れています…", flush=True)
     pip(env, [*index_args, *env.reqs], command)
     if "create" in todo or any(p["kind"] == "project" for p in state.problems) or not state.stamp_ok:
-        pip(env, ["--no-deps", "--editable", str(ROOT)], command)
+        pip(env, ["--no-deps", "--no-build-isolation", "--editable", str(ROOT)], command)
     # matplotlib builds its font cache on first import; do it now, not inside a notebook.
     subprocess.run([str(env.python), "-c", "import importlib.util as u\n"
                     "if u.find_spec('matplotlib'): import matplotlib.font_manager"], capture_output=True)
