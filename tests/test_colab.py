@@ -29,8 +29,9 @@ NEW_SESSION = textwrap.dedent("""\
         matplotlib.pyplot.close("all")
         for name in [m for m in sys.modules if m.split(".")[0] in ("lecture_utils", "torchviz")]:
             del sys.modules[name]
-        for path in glob.glob(os.path.join(site, "lecture_utils")) + glob.glob(os.path.join(site, "autodiff_lecture-*")):
-            shutil.rmtree(path)
+        for pattern in ("lecture_utils", "autodiff_lecture-*"):
+            for path in glob.glob(os.path.join(site, pattern)):
+                shutil.rmtree(path)
         importlib.invalidate_caches()
         os.environ["LECTURE_UTILS_SOURCE"] = source
         sys.modules.setdefault("google", types.ModuleType("google"))

@@ -104,7 +104,8 @@ def setup_source(cfg: dict | None = None) -> str:
             _course = os.environ.get("LECTURE_UTILS_SOURCE", "{install_source(cfg)}")
             _extras = [f"{{n}}=={{v}}" for n, v in {{{extras}}}.items() if _missing(n, v)]
             _package = ["--no-deps", _course] if _missing("{PROJECT}", "{version()}") else []
-            for _what, _args in [("torchviz と日本語フォント", _extras), ("教材のパッケージ (lecture_utils)", _package)]:
+            _steps = [("torchviz と日本語フォント", _extras), ("教材のパッケージ (lecture_utils)", _package)]
+            for _what, _args in _steps:
                 if not _args:
                     continue
                 _pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-color",
