@@ -210,11 +210,9 @@ def inspect(env: Env, index_mode: str) -> State:
     elif kind == "no-pip":
         state.note = (f"{PREFIX} {env.label} に pip がありません (作成の途中で止まったようです)。"
                       "環境を作り直します。")
-    elif state.problems:
-        state.note = f"{PREFIX} {env.label} が壊れています ({describe(state.problems)})。直します。"
     elif stamp is None and (env.path / ".installed").exists():  # the Makefile's stamp before course.py
         state.note = f"{PREFIX} 準備の手順が新しくなったので、{env.label} を確かめて更新します。"
-    elif stamp is None:
+    elif stamp is None:  # never finished: whatever is missing is expected, not damage
         state.note = f"{PREFIX} 前回の準備が途中で止まっていたので、続きから準備します。"
     elif not state.stamp_ok:
         old = stamp.get("fingerprint", {})
@@ -222,6 +220,8 @@ def inspect(env: Env, index_mode: str) -> State:
             state.note = f"{PREFIX} TORCH_INDEX が変わったので ({index_mode})、{env.label} を更新します。"
         else:
             state.note = f"{PREFIX} pyproject.toml のパッケージが変わったので、{env.label} を更新します。"
+    elif state.problems:
+        state.note = f"{PREFIX} {env.label} が壊れています ({describe(state.problems)})。直します。"
     return state
 
 
@@ -343,7 +343,10 @@ NOT_FOUND = re.compile(r"Could not find a version that satisfies the requirement
 
 
 def command_hint(command: str) -> str:
-    return f"py tools\\course.py {command}" if os.name == "nt" else f"make {command}"
+    """The command a student types to run ``command`` again (make only wraps four of them)."""
+    if os.name == "nt":
+        return f"py tools\\course.py {command}"
+    return f"make {command if command in ('lab', 'test', 'execute', 'sync') else 'lab'}"
 
 
 def py_version() -> str:
@@ -705,6 +708,12 @@ def author(command: str, args: list[str]) -> int:
     return run([str(env.python), "-m", "tools.author", command, *args])
 
 
+def setup(_args: list[str]) -> int:
+    """Only prepare .venv (for CI caches, benchmarks, or before a class without network)."""
+    prepare(main_env(), "lab")
+    return 0
+
+
 def status(_args: list[str]) -> int:
     mode = index_mode()
     for env in [main_env(), *(torch_env(p.name.removeprefix("torch-")) for p in sorted(OTHER_TORCH.glob("torch-*")))]:
@@ -740,8 +749,8 @@ def dry_run(command: str, args: list[str]) -> int:
 
 
 COMMANDS = {"lab": lab, "test": test, "execute": lambda a: author("execute", a),
-            "sync": lambda a: author("sync", a), "status": status, "clean": clean}
-USAGE = ("使い方: python3 tools/course.py {lab|test|execute|sync|status|clean} [...]\n"
+            "sync": lambda a: author("sync", a), "setup": setup, "status": status, "clean": clean}
+USAGE = ("使い方: python3 tools/course.py {lab|test|execute|sync|setup|status|clean} [...]\n"
          "  (make lab / make test / make execute / make sync / make clean-venv と同じです)")
 
 
