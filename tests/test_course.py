@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from tools import course, course_env
+from tools import course_env
 
 PYENV = Path.home() / ".pyenv" / "versions"
 
