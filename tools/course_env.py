@@ -3,8 +3,8 @@
 Run through ``tools/course.py``, which refuses Pythons older than 3.11 first. Standard
 library only: it runs before any environment exists, with whatever Python started it.
 
-- The pins are read from pyproject.toml (``[project]`` dependencies and the ``test``
-  extra); nothing here repeats a version.
+- The pins are read from pyproject.toml (``[project]`` dependencies and every extra);
+  nothing here repeats a version.
 - On Linux and Windows torch comes from PyTorch's CPU wheel index (the default Linux
   wheel carries several GB of CUDA). Its reachability is decided within PROBE_TIMEOUT
   seconds; when it cannot be reached the set-up says so in one line and uses the default
@@ -15,8 +15,8 @@ library only: it runs before any environment exists, with whatever Python starte
 - Every pip failure is explained by its cause, in Japanese, with the command that
   continues (``diagnose``).
 
-The same file runs inside the environment for the health check (``check`` below), so
-that part uses only what a venv with pip has.
+The same file runs inside the environment for the health check (``check`` below), with
+the environment's own Python.
 """
 from __future__ import annotations
 
@@ -254,8 +254,10 @@ def steps(state: State) -> list[str]:
         todo += (["remove"] if state.exists else []) + ["create"]
     elif any(p["kind"] == "files" for p in state.problems):
         todo.append("reinstall-damaged")
-    todo += ["install", "project", "warm-up", "check", "stamp"]
-    return todo
+    todo.append("install")
+    if "create" in todo or not state.stamp_ok or any(p["kind"] == "project" for p in state.problems):
+        todo.append("project")
+    return todo + ["warm-up", "check", "stamp"]
 
 
 # --- the CPU wheel index of PyTorch -------------------------------------------
@@ -301,8 +303,8 @@ def torch_index(mode: str, system: str | None = None, probe=reachable) -> tuple[
         return ["--extra-index-url", CPU_INDEX], ""
     host = CPU_INDEX.split("/")[2]
     return [], (f"{PREFIX} PyTorch の CPU 版の配布元 ({host}) に {PROBE_TIMEOUT:.0f} 秒以内につながらないので、"
-                "通常の配布元 (PyPI) から torch を入れます (Linux では CUDA 入りの大きな版になります。"
-                "README の TORCH_INDEX を参照)。")
+                "通常の配布元 (PyPI) から torch を入れます "
+                "(Linux ではそれが CUDA 入りの数 GB の版になることがあります。配布元は TORCH_INDEX で選べます)。")
 
 
 # --- pip, and what its failures mean --------------------------------------------
@@ -463,7 +465,7 @@ def prepare(env: Env, command: str, state: State | None = None, mode: str | None
         pip(env, ["--force-reinstall", "--no-deps", *index_args, *again], command)
     print(f"{PREFIX} パッケージを入れています…", flush=True)
     pip(env, [*index_args, *env.reqs], command)
-    if "create" in todo or any(p["kind"] == "project" for p in state.problems) or not state.stamp_ok:
+    if "project" in todo:
         pip(env, ["--no-deps", "--no-build-isolation", "--editable", str(ROOT)], command)
     # matplotlib builds its font cache on first import; do it now, not inside a notebook.
     subprocess.run([str(env.python), "-c", "import importlib.util as u\n"
