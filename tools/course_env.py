@@ -542,7 +542,9 @@ def check(reqs: list[str]) -> dict:
         problems.append({"kind": "project", "detail": f"{PACKAGE} がこのフォルダを指していません ({where})"})
     elif project[1] != version():
         problems.append({"kind": "project", "detail": f"{PROJECT} {project[1]} が古いです"})
-    has_pip = importlib.util.find_spec("pip") is not None
+    # Looked up on the path, not imported or found through import hooks (setuptools' own
+    # hook for the name "pip" would warn about distutils).
+    has_pip = any(os.path.isfile(os.path.join(p, "pip", "__init__.py")) for p in sys.path if p)
     return {"pip": has_pip, "problems": problems, "python": sys.version_info[:2]}
 
 
