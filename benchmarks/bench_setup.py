@@ -16,7 +16,6 @@ given torch (.venvs/torch-X, made by the set-up's own code, removed afterwards u
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -85,10 +84,7 @@ def nbval(python: Path, junit: Path) -> dict[str, list[str]]:
         results.setdefault(nb, [])
         bad = case.find("failure") if case.find("failure") is not None else case.find("error")
         if bad is not None:
-            text = bad.get("message", "") + (bad.text or "")
-            kinds = sorted(set(re.findall(r"mismatch '([^']+)'", text)))
-            why = f"differs: {', '.join(kinds)}" if kinds else "raised" if "exception" in text else "failed"
-            results[nb].append(f"{cell} ({why})")
+            results[nb].append(f"{cell} ({course_env.nbval_reason(bad.get('message', '') + (bad.text or ''))})")
     return results
 
 

@@ -384,3 +384,32 @@ def test_an_environment_is_prepared_checked_repaired_and_never_mistaken_for_read
     (site / "host_pip.pth").unlink()
     code, out = course_run(toy, online, "test", "--dry-run")
     assert "pip がありません" in out and "step: remove\nstep: create" in out
+
+
+# --- `make test TORCH=X`: the report of what differs ----------------------------------------
+
+def test_other_torch_report_lists_the_stored_outputs_that_differ(tmp_path):
+    report = tmp_path / "report.xml"
+    report.write_text("""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite>
+<testcase classname="notebooks.03_backward.ipynb" name="Cell 26"><failure message="Cell outputs differ">
+ mismatch 'stderr'</failure></testcase>
+<testcase classname="notebooks.06_reverse_and_forward_mode.ipynb" name="Cell 16"><failure message="x">
+Unexpected output fields from running code: {'stderr'}</failure></testcase>
+<testcase classname="solutions.ex1_tensor.ipynb" name="Cell 3"/>
+<testcase classname="tests.test_rerun" name="test_second_run[notebooks/06_reverse_and_forward_mode.ipynb]">
+<failure message="AssertionError">cell 33</failure></testcase>
+</testsuite></testsuites>""", encoding="utf-8")
+    text = course_env.summarize(report, "2.14.1", course_env.torch_env("2.14.1"))
+    assert "torch 2.14.1 での結果: 4 件中 3 件が失敗" in text
+    assert "notebooks/03_backward.ipynb::Cell 26  (出力が違う: stderr)" in text
+    assert "notebooks/06_reverse_and_forward_mode.ipynb::Cell 16  (保存されていない出力が出る: stderr)" in text
+    assert "tests/test_rerun.py::test_second_run[notebooks/06_reverse_and_forward_mode.ipynb]" in text
+    assert "ex1_tensor" not in text and ".venvs/torch-2.14.1" in text
+
+
+def test_other_torch_environment_replaces_only_the_torch_pin():
+    env = course_env.torch_env("2.14.1")
+    assert env.path == ROOT / ".venvs" / "torch-2.14.1"
+    assert course_env.pins(env.reqs) == {**course_env.pins(), "torch": "2.14.1"}
+    with pytest.raises(course_env.UsageError):
+        course_env.torch_env("latest; rm -rf /")

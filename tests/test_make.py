@@ -5,6 +5,7 @@ Nothing here needs `.venv`: the environment under test is the one running these 
 (`.venv`, or a conda environment made from environment.yml).
 """
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -26,7 +27,10 @@ def readme_block(heading: str, lang: str) -> list[str]:
 
 
 def dry_run(*args: str) -> list[str]:
-    out = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=ROOT,
+    # A clean make: not the variables of the `make test TORCH=...` that may be running us.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TORCH", "NB", "PYTHON", "TORCH_INDEX")}
+    out = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True)
     return [ln for ln in out.stdout.splitlines() if ln.strip()]
 
@@ -59,14 +63,23 @@ def test_make_targets_only_call_the_course_script(args, called):
     assert all("pip" not in ln and "venv" not in ln for ln in lines), lines
 
 
+def prepared_for() -> list[str]:
+    """What the environment running these tests was prepared for: its stamp (`.venv`, or
+    `.venvs/torch-X` under `make test TORCH=X`), else the pins (a conda environment)."""
+    stamp = Path(sys.prefix) / course_env.STAMP
+    if stamp.exists():
+        return json.loads(stamp.read_text(encoding="utf-8"))["fingerprint"]["requirements"]
+    return course_env.requirements()
+
+
 def running_env(tmp_path: Path) -> course_env.Env:
     """The environment running these tests, with its own stamp file in tmp_path."""
-    return course_env.Env(Path(sys.prefix), course_env.requirements(), python=Path(sys.executable),
+    return course_env.Env(Path(sys.prefix), prepared_for(), python=Path(sys.executable),
                           stamp=tmp_path / "stamp", label="this environment")
 
 
 def test_the_environment_running_the_tests_passes_the_health_check():
-    report = course_env.check(course_env.requirements())
+    report = course_env.check(prepared_for())
     assert report["pip"] and report["problems"] == [], report
 
 

@@ -316,7 +316,8 @@ def pip(env: Env, args: list[str], command: str) -> None:
     """``pip install args`` in ``env``; raise SetupFailed with the cause explained."""
     cmd = [str(env.python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            encoding="utf-8", errors="replace", bufsize=1, cwd=ROOT)
+                            encoding="utf-8", errors="replace", bufsize=1, cwd=ROOT,
+                            env={**os.environ, "PYTHONUTF8": "1"})  # pip's output in UTF-8 on Windows too
     lines = []
     try:
         for line in proc.stdout:
@@ -678,32 +679,44 @@ def summarize(report: Path, torch_version: str, env: Env) -> str:
     if not report.exists():
         return f"{PREFIX} テストの結果 ({report.name}) がありません。"
     cases = list(ET.parse(report).iter("testcase"))
-    failed = []
+    cells, tests = [], []
     for case in cases:
         bad = case.find("failure") if case.find("failure") is not None else case.find("error")
         if bad is None:
             continue
-        name = f"{case.get('classname', '')}::{case.get('name', '')}"
-        text = (bad.get("message", "") + "\n" + (bad.text or ""))
-        if ".ipynb" in name:
-            keys = sorted(set(re.findall(r"mismatch '([^']+)'", text)))
-            why = (f"出力が違う: {', '.join(keys)}" if keys else
-                   "実行時にエラー" if "caused an exception" in text else "失敗")
-            failed.append(f"  - {notebook_item(case)}  ({why})")
+        classname, name = case.get("classname", ""), case.get("name", "")
+        if classname.endswith(".ipynb"):  # an nbval item: one stored cell
+            cells.append(f"  - {notebook_item(case)}  ({nbval_reason(bad.get('message', '') + (bad.text or ''))})")
         else:
-            failed.append(f"  - {name}")
-    lines = [f"{PREFIX} torch {torch_version} での結果: {len(cases)} 件中 {len(failed)} 件が失敗。"]
-    if failed:
-        lines += ["保存された出力と違うもの・失敗したテスト:", *failed]
+            tests.append(f"  - {classname.replace('.', '/')}.py::{name}")
+    lines = [f"{PREFIX} torch {torch_version} での結果: {len(cases)} 件中 {len(cells) + len(tests)} 件が失敗。"]
+    if cells:
+        lines += ["保存された出力と違うセル:", *cells]
+    if tests:
+        lines += ["失敗したテスト:", *tests]
     lines.append(f"この環境は {env.label} にあります (消すには {clean_hint()})。")
     return "\n".join(lines)
+
+
+def nbval_reason(text: str) -> str:
+    """nbval's failure text, in a few Japanese words."""
+    mismatch = sorted(set(re.findall(r"mismatch '([^']+)'", text)))
+    extra = re.search(r"Unexpected output fields from running code: \{([^}]*)\}", text)
+    missing = re.search(r"Missing output fields from running code: \{([^}]*)\}", text)
+    if mismatch:
+        return "出力が違う: " + ", ".join(mismatch)
+    if extra:
+        return "保存されていない出力が出る: " + extra.group(1).replace("'", "")
+    if missing:
+        return "保存された出力が出ない: " + missing.group(1).replace("'", "")
+    return "実行時にエラー" if "caused an exception" in text else "失敗"
 
 
 def notebook_item(case) -> str:
     """'notebooks/03_backward.ipynb::Cell 26' from a JUnit test case of nbval."""
     classname, name = case.get("classname", ""), case.get("name", "")
-    path = classname.replace(".", "/").replace("/ipynb", ".ipynb")
-    return f"{path}::{name}"
+    folder, _, notebook = classname.removesuffix(".ipynb").partition(".")
+    return f"{folder}/{notebook}.ipynb::{name}"
 
 
 def author(command: str, args: list[str]) -> int:
