@@ -779,6 +779,9 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0 if argv[:1] in ([], ["help"], ["--help"], ["-h"]) else 2
     command, args = argv[0], argv[1:]
+    if Path.cwd().resolve() != ROOT:  # run from elsewhere: paths as the user meant them, then work in ROOT
+        args = [str(Path(a).resolve()) if not a.startswith("-") and Path(a).exists() else a for a in args]
+        os.chdir(ROOT)
     try:
         if "--dry-run" in args:
             return dry_run(command, [a for a in args if a != "--dry-run"])
