@@ -78,7 +78,13 @@ def main(argv):
             say(PYTHON_TOO_OLD.format(found="%d.%d" % found, need="%d.%d" % MIN_PYTHON))
             return 1
         say(HANDING_OVER.format(found="%d.%d" % found, other="%d.%d" % other, path=" ".join(command)))
-        return subprocess.call(command + [os.path.abspath(__file__)] + argv)
+        command = command + [os.path.abspath(__file__)] + argv
+        if os.name != "nt":
+            os.execvp(command[0], command)  # replaced: Ctrl-C and the exit code are the new Python's
+        try:
+            return subprocess.call(command)
+        except KeyboardInterrupt:
+            return 130
     sys.path[0] = ROOT  # import tools.course_env, not modules that sit beside this file
     from tools import course_env
     return course_env.main(argv)

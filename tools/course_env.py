@@ -226,7 +226,7 @@ def inspect(env: Env, index_mode: str) -> State:
 
 
 def describe(problems: list[dict], limit: int = 3) -> str:
-    """One short Japanese phrase per problem: 'torch 2.13.0 のファイルがない', ..."""
+    """One short Japanese phrase per problem, joined: 'torch 2.13.0+cpu のファイルが一部ありません、...'."""
     words = []
     for p in problems[:limit]:
         kind, name = p["kind"], p.get("name", "")
