@@ -739,7 +739,8 @@ def status(_args: list[str]) -> int:
         verdict = "準備できています" if state.ready else (state.note.removeprefix(PREFIX).strip() or "未完了")
         print(f"{env.label}: {verdict}")
         if stamp:
-            print(f"  torch {stamp.get('torch')} (配布元: {stamp.get('torch_index')})")
+            where = stamp.get("torch_index")
+            print(f"  torch {stamp.get('torch')} (配布元: {'通常の配布元 (PyPI)' if where == 'default' else where})")
     print(f"Graphviz dot: {shutil.which('dot') or 'なし'}")
     return 0
 
