@@ -152,6 +152,7 @@ class State:
     python_ok: bool = False
     has_pip: bool = False
     stamp_ok: bool = False
+    stamp_found: bool = False
     problems: list[dict] = field(default_factory=list)
     note: str = ""
 
@@ -169,26 +170,31 @@ def read_stamp(env: Env) -> dict | None:
 
 def run_check(env: Env) -> tuple[str, list[dict]]:
     """Run the health check inside ``env``: ("ok"|"no-python"|"old-python"|"no-pip", problems)."""
+    kind, problems, _ = _check_report(env)
+    return kind, problems
+
+
+def _check_report(env: Env) -> tuple[str, list[dict], dict]:
     try:
         result = subprocess.run([str(env.python), str(Path(__file__)), "check-inside", json.dumps(env.reqs)],
                                 capture_output=True, text=True, encoding="utf-8", errors="replace")
     except OSError:
-        return "no-python", []
+        return "no-python", [], {}
     try:
         report = json.loads(result.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         alive = subprocess.run([str(env.python), "-c", "import sys; print(sys.version_info >= (3, 11))"],
                                capture_output=True, text=True)
         if alive.returncode != 0:
-            return "no-python", []
+            return "no-python", [], {}
         if alive.stdout.strip() != "True":
-            return "old-python", []
+            return "old-python", [], {}
         raise RuntimeError("health check failed:\n" + result.stdout + result.stderr) from None
     if tuple(report.get("python", (0, 0))) < (3, 11):
-        return "old-python", []
+        return "old-python", [], report
     if not report.get("pip"):
-        return "no-pip", []
-    return "ok", report["problems"]
+        return "no-pip", [], report
+    return "ok", report["problems"], report
 
 
 def inspect(env: Env, index_mode: str) -> State:
@@ -202,7 +208,8 @@ def inspect(env: Env, index_mode: str) -> State:
     state.python_ok = kind not in ("no-python", "old-python")
     state.has_pip = kind == "ok"
     stamp = read_stamp(env)
-    state.stamp_ok = stamp is not None and stamp.get("fingerprint") == env.fingerprint(index_mode)
+    state.stamp_found = stamp is not None
+    state.stamp_ok = state.stamp_found and stamp.get("fingerprint") == env.fingerprint(index_mode)
     if kind == "no-python":
         state.note = f"{PREFIX} {env.label} の Python が動きません。環境を作り直します。"
     elif kind == "old-python":
@@ -255,8 +262,9 @@ def steps(state: State) -> list[str]:
     elif any(p["kind"] == "files" for p in state.problems):
         todo.append("reinstall-damaged")
     todo.append("install")
-    if "create" in todo or not state.stamp_ok or any(p["kind"] == "project" for p in state.problems):
-        todo.append("project")
+    changed = state.exists and state.stamp_ok is False and state.stamp_found  # pins or version changed
+    if "create" in todo or changed or any(p["kind"] == "project" for p in state.problems):
+        todo.append("project")  # its metadata carries the pins that messages quote
     return todo + ["warm-up", "check", "stamp"]
 
 
@@ -471,12 +479,12 @@ def prepare(env: Env, command: str, state: State | None = None, mode: str | None
     # matplotlib builds its font cache on first import; do it now, not inside a notebook.
     subprocess.run([str(env.python), "-c", "import importlib.util as u\n"
                     "if u.find_spec('matplotlib'): import matplotlib.font_manager"], capture_output=True)
-    kind, problems = run_check(env)
+    kind, problems, report = _check_report(env)
     if kind != "ok" or problems:
         print(f"{PREFIX} {env.label} を直せませんでした ({describe(problems) or kind})。\n"
               f"作り直すには: {clean_hint()} のあと {command_hint(command)}")
         raise SetupFailed
-    installed = installed_torch(env)
+    installed = report.get("torch", "")
     env.stamp.write_text(json.dumps({"fingerprint": env.fingerprint(mode), "torch": installed,
                                      "torch_index": index_args[-1] if index_args else "default"},
                                     indent=1) + "\n", encoding="utf-8")
@@ -484,9 +492,8 @@ def prepare(env: Env, command: str, state: State | None = None, mode: str | None
 
 
 def installed_torch(env: Env) -> str:
-    result = subprocess.run([str(env.python), "-c", "import importlib.metadata as m; print(m.version('torch'))"],
-                            capture_output=True, text=True)
-    return result.stdout.strip() if result.returncode == 0 else ""
+    """The torch version installed in ``env`` ('2.13.0+cpu'), or ''."""
+    return _check_report(env)[2].get("torch", "")
 
 
 # --- the health check, run inside the environment --------------------------------
@@ -546,7 +553,8 @@ def check(reqs: list[str]) -> dict:
     # Looked up on the path, not imported or found through import hooks (setuptools' own
     # hook for the name "pip" would warn about distutils).
     has_pip = any(os.path.isfile(os.path.join(p, "pip", "__init__.py")) for p in sys.path if p)
-    return {"pip": has_pip, "problems": problems, "python": sys.version_info[:2]}
+    torch = installed.get("torch")
+    return {"pip": has_pip, "problems": problems, "python": sys.version_info[:2], "torch": torch[1] if torch else ""}
 
 
 REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*)(?:;(.*))?$")
