@@ -1,41 +1,38 @@
-# Two commands do all the set-up (README.md):
-#   make lab    prepare .venv on first use, then open JupyterLab on the first notebook
-#   make test   prepare .venv on first use, then run every test
-# Authors: `make execute` re-runs notebooks and writes their outputs back.
+# The README's two commands, thin wrappers around tools/course.py (the Windows route,
+# `py tools\course.py lab|test`, runs the same code):
+#   make lab    prepare .venv when needed, then open JupyterLab on the first notebook
+#   make test   prepare .venv when needed, then run every test (NB=path: only that notebook)
+# Authors:
+#   make test TORCH=2.14.1   every test against another torch, in .venvs/torch-2.14.1
+#   make execute [NB=...]    re-run notebooks in .venv and store their outputs
+#   make sync                regenerate Colab cells, exercises, environment.yml, README table
+#   make status / clean-venv what the environments look like / remove them
 PYTHON ?= python3
-VENV   := .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
-FIRST  := notebooks/01_recap.ipynb
+COURSE := $(PYTHON) tools/course.py
+FOUND   = @command -v $(PYTHON) >/dev/null 2>&1 || { echo "[autodiff-lecture] $(PYTHON) が見つかりません。Python 3.11 以上を入れてから、もう一度実行してください (README「はじめかた」)。"; exit 1; }
 
-.PHONY: lab test execute sync clean-venv
+.PHONY: lab test execute sync status clean-venv
 
-lab: $(STAMP)
-	@$(PY) lecture_utils/doctor.py dot font --warn
-	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(FIRST)
+lab:
+	$(FOUND)
+	@$(COURSE) lab
 
-test: $(STAMP)
-	@$(PY) lecture_utils/doctor.py dot font
-	$(PY) -m pytest
+test:
+	$(FOUND)
+	@$(COURSE) test $(if $(TORCH),--torch $(TORCH)) $(NB)
 
-# Re-execute notebooks in the pinned environment and write their outputs back
-# (all of notebooks/ and solutions/, or NB="path ..."), then regenerate exercises/.
-execute: $(STAMP)
-	$(PY) -m tools.author execute $(NB)
+execute:
+	$(FOUND)
+	@$(COURSE) execute $(NB)
 
-# Rewrite Colab badges and setup cells and regenerate exercises/, without executing.
-sync: $(STAMP)
-	$(PY) -m tools.author sync
+sync:
+	$(FOUND)
+	@$(COURSE) sync
 
-# The environment is rebuilt whenever pyproject.toml changes; quick when it has not.
-$(STAMP): pyproject.toml
-	@$(PYTHON) lecture_utils/doctor.py python
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet -e ".[test]" \
-	  || { rm -rf $(VENV); $(PYTHON) lecture_utils/doctor.py network; exit 1; }
-	@# Build matplotlib's font cache now, not inside the first notebook (its notice goes to stderr).
-	@$(PY) -c "import matplotlib.font_manager"
-	@touch $(STAMP)
+status:
+	$(FOUND)
+	@$(COURSE) status
 
 clean-venv:
-	rm -rf $(VENV)
+	$(FOUND)
+	@$(COURSE) clean

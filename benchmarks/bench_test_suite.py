@@ -1,25 +1,21 @@
-"""How much the test command costs over its floor, and how much the set-up costs over plain pip.
+"""How much the test command costs over its floor (the set-up's figures: bench_setup.py).
 
     .venv/bin/python benchmarks/bench_test_suite.py          # warm environment (a few minutes)
-    .venv/bin/python benchmarks/bench_test_suite.py --cold   # the cold set-up instead (downloads)
 
 Warm: the full test command (pytest as `make test` runs it) against the floor, pytest +
 nbval with the same options over as many trivial notebooks (import torch, one backward())
 as nbval compares in notebooks/ and solutions/. Prints both times, the ratio (target <= 1.5)
-and each notebook's time. Cold: `make`'s set-up in a fresh clone against a plain
-`pip install` of the same pins into a new venv, both without pip's cache (target <= 1.2).
+and each notebook's time.
 Figures are printed, never asserted: timings belong here, not in tests.
 """
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -90,41 +86,5 @@ def warm() -> None:
         print(f"  {secs:7.1f}  {name}")
 
 
-def pins() -> list[str]:
-    with open(ROOT / "pyproject.toml", "rb") as f:
-        project = tomllib.load(f)["project"]
-    reqs = list(project["dependencies"]) + [r for extra in project["optional-dependencies"].values()
-                                            for r in extra]
-    return reqs
-
-
-def du(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
-
-
-def cold() -> None:
-    env = {**os.environ, "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        venv = tmp / "plain"
-        start = time.perf_counter()
-        subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", *pins()], env=env, check=True,
-                       stderr=subprocess.DEVNULL)
-        plain = time.perf_counter() - start
-        clone = tmp / "clone"
-        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        start = time.perf_counter()
-        subprocess.run(["make", ".venv/.installed"], cwd=clone, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ours = time.perf_counter() - start
-        print(f"\nplain pip install of the pins : {plain:7.1f} s  ({du(venv):7.0f} MiB)")
-        print(f"make's set-up, fresh clone    : {ours:7.1f} s  ({du(clone / '.venv'):7.0f} MiB)")
-        print(f"ratio                         : {ours / plain:7.2f}   (target <= 1.20)")
-        torch_dirs = [p for p in (clone / ".venv").rglob("torch-*.dist-info")]
-        print(f"torch installs in the venv    : {[p.name for p in torch_dirs]}")
-        shutil.rmtree(clone, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    cold() if "--cold" in sys.argv else warm()
+    warm()

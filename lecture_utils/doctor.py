@@ -1,22 +1,22 @@
-"""Environment checks with one clear Japanese paragraph per problem.
+"""What the notebooks need from the computer, with one clear Japanese paragraph per problem.
 
-Runs as a plain script with any Python 3 (the Makefile calls it before the
-virtual environment exists), so it uses the standard library only and keeps
-to syntax old interpreters can parse.
+Standard library only: the set-up (tools/course_env.py) prints ``MISSING_DOT`` before
+the environment has the package's dependencies. Advice names the environment the
+notebook runs in and the course's pinned versions (read from the installed package's
+metadata, or from pyproject.toml in a checkout), never a bare ``pip install``.
+
+    python -m lecture_utils.doctor [dot] [font] [--warn]
 """
+from __future__ import annotations
+
+import re
 import shutil
 import sys
+from importlib import metadata
+from pathlib import Path
 
-MIN_PYTHON = (3, 11)
-
-PYTHON_TOO_OLD = """\
-[autodiff-lecture] Python {found} では動きません。Python {need} 以上が必要です。
-新しい Python を入れてから、もう一度同じコマンドを実行してください。
-  - Debian / Ubuntu: sudo apt-get install python3.11 python3.11-venv
-  - macOS (Homebrew): brew install python@3.12
-  - conda: conda env create -f environment.yml && conda activate autodiff-lecture
-  - Windows: winget install Python.Python.3.12
-別の Python を使うときは `make PYTHON=python3.12 lab` のように指定できます。"""
+PROJECT = "autodiff-lecture"
+ROOT = Path(__file__).resolve().parents[1]
 
 MISSING_DOT = """\
 [autodiff-lecture] Graphviz の `dot` コマンドが見つかりません。計算グラフの図を描くのに使います。
@@ -29,31 +29,46 @@ MISSING_DOT = """\
 
 MISSING_FONT = """\
 [autodiff-lecture] 日本語フォント (matplotlib-fontja) が見つかりません。図の日本語が □ になります。
-  - pip install matplotlib-fontja   (conda 環境でも pip で入れます)
-  - Google Colab では、ノートブックの最初のセルがこれを自動で入れます。"""
-
-NO_NETWORK = """\
-[autodiff-lecture] パッケージをダウンロードできませんでした (初回だけネットワークが必要です)。
-ネットワークにつながっているか、プロキシの設定 (HTTPS_PROXY) が正しいかを確かめてから、
-もう一度同じコマンドを実行してください。途中まで作られた .venv は自動で消してあります。
-それでも失敗するときは、上に表示された pip のエラーの最後の数行を講師に見せてください。"""
+{advice}"""
 
 
-def python_ok(version=None):
-    """Return True when the running Python is new enough, else print why."""
-    version = tuple(version or sys.version_info[:2])
-    if version >= MIN_PYTHON:
-        return True
-    print(PYTHON_TOO_OLD.format(found="%d.%d" % version[:2], need="%d.%d" % MIN_PYTHON))
-    return False
+def pinned(name: str) -> str | None:
+    """The course's pinned version of ``name`` (``matplotlib-fontja`` -> ``1.1.0``), or None."""
+    try:
+        reqs = metadata.requires(PROJECT) or []
+    except metadata.PackageNotFoundError:
+        reqs = _pyproject_requirements()
+    want = _canonical(name)
+    for req in reqs:
+        m = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;,]+)", req)
+        if m and _canonical(m.group(1)) == want:
+            return m.group(2)
+    return None
 
 
-def has_dot():
+def install_advice(*names: str) -> str:
+    """How to (re)install ``names`` at the course's versions into the environment running now."""
+    specs = " ".join(f"{n}=={pinned(n)}" if pinned(n) else n for n in names)
+    if "google.colab" in sys.modules:
+        return ("  - Google Colab: ノートブックの最初のセル (準備) を実行してから、"
+                "このセルをもう一度実行してください。\n"
+                f"    (直接入れるなら: %pip install {specs})")
+    python = Path(sys.executable)
+    venv = Path(sys.prefix).resolve()
+    if venv == ROOT / ".venv" or venv.parent == ROOT / ".venvs":
+        command = "py tools\\course.py lab" if sys.platform == "win32" else "make lab"
+        shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+        return (f"  - {command} を実行し直すと、環境 ({venv.relative_to(ROOT).as_posix()}) を確かめて直します。\n"
+                f"    (このノートブックの環境に直接入れるなら: {shown} -m pip install {specs})")
+    return f"  - このノートブックの環境に入れるには: \"{python}\" -m pip install {specs}"
+
+
+def has_dot() -> bool:
     """True when Graphviz's `dot` program is on PATH."""
     return shutil.which("dot") is not None
 
 
-def has_japanese_font():
+def has_japanese_font() -> bool:
     """True when matplotlib-fontja can be imported."""
     try:
         import matplotlib_fontja  # noqa: F401
@@ -62,29 +77,45 @@ def has_japanese_font():
     return True
 
 
-def main(argv):
-    """`doctor.py python|dot|font|network [--warn]`: exit 1 on a problem unless --warn."""
+def missing_font() -> str:
+    return MISSING_FONT.format(advice=install_advice("matplotlib-fontja"))
+
+
+def main(argv: list[str]) -> int:
+    """``doctor dot|font [--warn]``: exit 1 on a problem unless --warn."""
     warn_only = "--warn" in argv
-    checks = [a for a in argv if not a.startswith("--")] or ["python", "dot", "font"]
+    checks = [a for a in argv if not a.startswith("--")] or ["dot", "font"]
     ok = True
     for name in checks:
-        if name == "python":
-            ok = python_ok() and ok
-        elif name == "dot":
+        if name == "dot":
             if not has_dot():
                 print(MISSING_DOT)
                 ok = False
         elif name == "font":
             if not has_japanese_font():
-                print(MISSING_FONT)
+                print(missing_font())
                 ok = False
-        elif name == "network":
-            print(NO_NETWORK)
-            ok = False
         else:
-            print("doctor.py: unknown check %r (python, dot, font, network)" % name)
+            print(f"doctor: unknown check {name!r} (dot, font)")
             return 2
     return 0 if ok or warn_only else 1
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pyproject_requirements() -> list[str]:
+    """The pins of pyproject.toml, for a checkout whose package is not installed."""
+    try:
+        import tomllib
+
+        with open(ROOT / "pyproject.toml", "rb") as f:
+            project = tomllib.load(f)["project"]
+    except (OSError, ImportError, KeyError, ValueError):
+        return []
+    return [*project.get("dependencies", []),
+            *(r for extra in project.get("optional-dependencies", {}).values() for r in extra)]
 
 
 if __name__ == "__main__":

@@ -17,13 +17,12 @@ from __future__ import annotations
 import re
 import warnings
 
-from . import dot, validate
+from . import doctor, dot, validate
 
 TORCHVIZ_MISSING = """\
 [autodiff-lecture] torchviz を読み込めなかったため、計算グラフを図の代わりに文字の木で表示しています ({error})。
-  - Python 3.12 以降では、torchviz 0.0.3 が使う distutils が setuptools に入っています:
-    pip install setuptools torchviz==0.0.3
-  - Google Colab: ノートブックの最初のセル (セットアップ) を実行してから、このセルをもう一度実行してください。"""
+Python 3.12 以降では、torchviz が使う distutils は setuptools に入っています。
+{advice}"""
 
 SAVED_FREED = ("show_saved=True は backward() を呼ぶ前に使ってください。backward() のあとでは、"
                "途中の値 (saved tensors) がメモリから解放されていて表示できません。")
@@ -141,7 +140,8 @@ def _import_make_dot():
 
 
 def _torchviz_missing(error: Exception) -> str:
-    return TORCHVIZ_MISSING.format(error=f"{type(error).__name__}: {error}")
+    return TORCHVIZ_MISSING.format(error=f"{type(error).__name__}: {error}",
+                                   advice=doctor.install_advice("setuptools", "torchviz"))
 
 
 def stable_names(source: str) -> tuple[str, int]:

@@ -39,7 +39,7 @@ try:
     HAS_JAPANESE_FONT = True
 except Exception:  # noqa: BLE001  # pragma: no cover - a broken install reads as "missing"
     HAS_JAPANESE_FONT = False
-    print(doctor.MISSING_FONT)
+    print(doctor.missing_font())
 
 
 def setup() -> None:

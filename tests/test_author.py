@@ -1,5 +1,6 @@
 """The authoring tool: one repository location, generated cells and exercises up to date."""
 import json
+import re
 import subprocess
 
 import nbformat
@@ -53,15 +54,21 @@ def test_badge_and_setup_cell_match_the_configuration(path):
     assert setup.cell_type == "code" and setup.source == author.setup_source()
 
 
-def test_setup_cell_never_reinstalls_torch_or_numpy():
+def test_setup_cell_installs_pinned_extras_and_the_release_of_this_version():
+    """Colab keeps its own torch and numpy; the rest comes at our pins, the package at our tag."""
+    import lecture_utils
+    from tools.course_env import pins
+
     src = author.setup_source()
-    install_lines = [ln for ln in src.splitlines() if "%pip" in ln]
-    assert install_lines
-    for line in install_lines:
-        assert "torch==" not in line and "torch " not in line.replace("torchviz", "")
-        assert "numpy" not in line
-    assert "--no-deps" in install_lines[-1]
-    assert 'if "google.colab" in sys.modules:' in src
+    installed = re.findall(r'"([A-Za-z0-9_.-]+)": "([^"]+)"', src)
+    assert [name for name, _ in installed] == list(author.COLAB_LACKS)
+    assert all(pins()[name] == ver for name, ver in installed), installed
+    assert not any(name in ("torch", "numpy") for name, _ in installed)
+    tag = f"v{lecture_utils.__version__}"
+    assert author.config()["ref"] == tag
+    assert f'@{tag}"' in src and '["--no-deps", _course]' in src
+    assert f'_missing("autodiff-lecture", "{lecture_utils.__version__}")' in src
+    assert 'if "google.colab" in sys.modules:' in src and "%pip" not in src  # no restart-the-kernel notes
 
 
 def test_strip_solutions_keeps_indentation_and_surroundings():

@@ -1,11 +1,15 @@
 """Authoring tool: keeps notebooks' Colab cells, exercises and stored outputs honest.
 
-    python -m tools.author sync              # badges + setup cells, exercises/, solutions.json
+    python -m tools.author sync              # badges + setup cells, exercises/, solutions.json,
+                                             # environment.yml's pins, the README table
     python -m tools.author execute [NB ...]  # sync, re-execute, write outputs back
     python -m tools.author check             # exit 1 when anything generated is stale
 
 The repository location is read from one place, ``[tool.autodiff-lecture]`` in
-pyproject.toml. Solution notebooks are the source of the exercise notebooks:
+pyproject.toml; the pins from ``[project]`` there; the version from lecture_utils.
+Colab badges and setup cells point at the release tag ``v<version>``, so a notebook
+and the package its setup cell installs come from one revision.
+Solution notebooks are the source of the exercise notebooks:
 ``### BEGIN SOLUTION`` / ``### END SOLUTION`` blocks become a placeholder.
 """
 from __future__ import annotations
@@ -20,11 +24,16 @@ from pathlib import Path
 
 import nbformat
 
+from tools.course_env import CPU_INDEX, PROJECT, pins, requirements, version
+
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE_DIRS = ("notebooks", "solutions")
 SOLUTIONS_JSON = ROOT / "lecture_utils" / "solutions.json"
 README = ROOT / "README.md"
 TABLE_START, TABLE_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
+ENVIRONMENT = ROOT / "environment.yml"
+PINS_START, PINS_END = "# pins:start", "# pins:end"
+COLAB_LACKS = ("torchviz", "matplotlib-fontja")  # what the setup cell installs on Colab
 
 BADGE_ID = "colab-badge"
 SETUP_ID = "colab-setup"
@@ -39,15 +48,22 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 
 
 def config() -> dict:
-    """``[tool.autodiff-lecture]`` of pyproject.toml: repository and branch."""
+    """``[tool.autodiff-lecture]`` of pyproject.toml (repository, branch) and ``ref``, the release tag."""
     with open(ROOT / "pyproject.toml", "rb") as f:
-        return tomllib.load(f)["tool"]["autodiff-lecture"]
+        cfg = dict(tomllib.load(f)["tool"]["autodiff-lecture"])
+    cfg["ref"] = release_tag()
+    return cfg
+
+
+def release_tag() -> str:
+    """The git tag of this version: what Colab opens and installs."""
+    return f"v{version()}"
 
 
 def colab_url(rel_path: str, cfg: dict | None = None) -> str:
     cfg = cfg or config()
     return (f"https://colab.research.google.com/github/{cfg['repository']}"
-            f"/blob/{cfg['branch']}/{rel_path}")
+            f"/blob/{cfg['ref']}/{rel_path}")
 
 
 def badge_source(rel_path: str, cfg: dict | None = None) -> str:
@@ -57,19 +73,54 @@ def badge_source(rel_path: str, cfg: dict | None = None) -> str:
 
 def install_source(cfg: dict | None = None) -> str:
     cfg = cfg or config()
-    return f"git+https://github.com/{cfg['repository']}@{cfg['branch']}"
+    return f"git+https://github.com/{cfg['repository']}@{cfg['ref']}"
 
 
 def setup_source(cfg: dict | None = None) -> str:
-    """The first code cell: on Colab only, install what Colab lacks (never torch or numpy)."""
+    """The first code cell: on Colab only, install what Colab lacks (never torch or numpy).
+
+    pip runs quietly through subprocess (``%pip`` would add its restart-the-kernel note)
+    and only for what is missing, so running the cell again is instant. A failure ends the
+    cell with one Japanese paragraph and no traceback, and "run all" stops there instead
+    of a cascade of NameErrors.
+    """
+    cfg = cfg or config()
+    pinned = pins()
+    extras = ", ".join(f'"{name}": "{pinned[name]}"' for name in COLAB_LACKS)
     return textwrap.dedent(f'''\
-        # Google Colab で開いたときだけ、Colab にないものを入れます (手元の JupyterLab では何もしません)。
+        #@title 準備 (Google Colab で開いたときだけ、Colab にないものを入れます。手元の JupyterLab では何もしません)
         import sys
         if "google.colab" in sys.modules:
             import os
-            _source = os.environ.get("LECTURE_UTILS_SOURCE", "{install_source(cfg)}")
-            %pip install --quiet torchviz==0.0.3 matplotlib-fontja==1.1.0
-            %pip install --quiet --no-deps "{{_source}}"''')
+            import subprocess
+            from importlib import metadata
+
+            def _missing(name, version):
+                try:
+                    return metadata.version(name) != version
+                except metadata.PackageNotFoundError:
+                    return True
+
+            _course = os.environ.get("LECTURE_UTILS_SOURCE", "{install_source(cfg)}")
+            _extras = [f"{{n}}=={{v}}" for n, v in {{{extras}}}.items() if _missing(n, v)]
+            _package = ["--no-deps", _course] if _missing("{PROJECT}", "{version()}") else []
+            _steps = [("torchviz と日本語フォント", _extras), ("教材のパッケージ (lecture_utils)", _package)]
+            for _what, _args in _steps:
+                if not _args:
+                    continue
+                _pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-color",
+                                       "--disable-pip-version-check", *_args], capture_output=True, text=True)
+                if _pip.returncode != 0:
+                    _lines = [ln.strip() for ln in _pip.stderr.splitlines() if ln.strip()] or ["(表示なし)"]
+                    _why = [ln for ln in _lines if ln.startswith(("fatal:", "ERROR:", "error:"))] or _lines[-1:]
+                    _error = RuntimeError(
+                        f"[autodiff-lecture] {{_what}} を入れられませんでした。\\n  pip: {{_why[0]}}\\n"
+                        "  - Colab がインターネットにつながっているか確かめて、このセルをもう一度実行してください。\\n"
+                        f"  - LECTURE_UTILS_SOURCE を設定したときは、その値 ({{_course}}) を確かめてください。\\n"
+                        "  - 直らないときは、このメッセージを講師に見せてください。")
+                    _error._render_traceback_ = _error.args[0].splitlines  # shown instead of a traceback
+                    raise _error
+            print("準備ができました。")''')
 
 
 def _cell_tags(cell) -> list[str]:
@@ -87,6 +138,7 @@ def _with_colab_cells(nb, rel_path: str, cfg: dict):
         kept = old[SETUP_ID]
         kept.source = setup.source
         setup = kept
+    setup.metadata["cellView"] = "form"  # Colab shows the #@title line, the code folded
     nb.cells = [badge, setup] + rest
     return nb
 
@@ -195,7 +247,21 @@ def expected_files(cfg: dict | None = None) -> dict[Path, str]:
     readme = readme_text(cfg)
     if readme is not None:
         files[README] = readme
+    if ENVIRONMENT.exists():
+        files[ENVIRONMENT] = environment_text()
     return files
+
+
+def environment_text() -> str:
+    """environment.yml with the pip pins between its markers regenerated from pyproject.toml."""
+    text = ENVIRONMENT.read_text(encoding="utf-8")
+    head, rest = text.split(PINS_START, 1)
+    tail = rest.split(PINS_END, 1)[1]
+    indent = head[head.rfind("\n") + 1:]
+    lines = [f"{PINS_START} (generated by `make sync` from pyproject.toml; do not edit)",
+             f"- --extra-index-url {CPU_INDEX}  # CPU build of torch on Linux",
+             *(f"- {req}" for req in requirements()), PINS_END]
+    return head + f"\n{indent}".join(lines) + tail
 
 
 def title(nb) -> str:
@@ -223,7 +289,7 @@ def readme_table(cfg: dict) -> str:
             r = rel(path)
             name = title(nbformat.read(source, as_version=4))
             lines.append(f"| {i} | [{name}]({r}) | {badge_source(r, cfg)} |")
-    binder = (f"https://mybinder.org/v2/gh/{cfg['repository']}/{cfg['branch']}"
+    binder = (f"https://mybinder.org/v2/gh/{cfg['repository']}/{cfg['ref']}"
               "?urlpath=lab/tree/notebooks")
     lines += ["", f"Binder (クラス全員がブラウザだけで使うとき): "
               f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder})", TABLE_END]
