@@ -20,6 +20,7 @@ the environment's own Python.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -123,8 +124,11 @@ class Env:
                 self.label = str(self.path)
 
     def fingerprint(self, index_mode: str) -> dict:
+        # The whole [project] table: any change to the package's metadata (pins, license, ...)
+        # reinstalls the project itself, so what is installed never lags behind pyproject.toml.
+        project = hashlib.sha256(json.dumps(pyproject()["project"], sort_keys=True).encode()).hexdigest()
         return {"schema": SCHEMA, "requirements": self.reqs, "version": version(),
-                "torch_index": index_mode}
+                "project": project[:16], "torch_index": index_mode}
 
 
 def main_env() -> Env:
@@ -262,7 +266,7 @@ def steps(state: State) -> list[str]:
     elif any(p["kind"] == "files" for p in state.problems):
         todo.append("reinstall-damaged")
     todo.append("install")
-    changed = state.exists and state.stamp_ok is False and state.stamp_found  # pins or version changed
+    changed = state.exists and not state.stamp_ok  # pins, metadata or version changed, or an older set-up
     if "create" in todo or changed or any(p["kind"] == "project" for p in state.problems):
         todo.append("project")  # its metadata carries the pins that messages quote
     return todo + ["warm-up", "check", "stamp"]
