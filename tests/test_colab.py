@@ -17,6 +17,8 @@ import pytest
 from helpers import ROOT, read
 from nbexec import errors, run_all
 
+pytestmark = pytest.mark.slow  # builds environments and starts kernels: scheduled first
+
 STUB_COLAB = textwrap.dedent("""\
     import sys, types
     sys.modules.setdefault("google", types.ModuleType("google"))
