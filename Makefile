@@ -1,6 +1,6 @@
 # Two commands do all the set-up (README.md):
 #   make lab    prepare .venv on first use, then open JupyterLab on the first notebook
-#   make test   prepare .venv on first use, then run every test
+#   make test   prepare .venv on first use, then run every test (NB=path: one notebook)
 # Authors: `make execute` re-runs notebooks and writes their outputs back.
 PYTHON ?= python3
 VENV   := .venv
@@ -14,9 +14,10 @@ lab: $(STAMP)
 	@$(PY) lecture_utils/doctor.py dot font --warn
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(FIRST)
 
+# Every test, or one notebook and what concerns it (NB=notebooks/03_backward.ipynb).
 test: $(STAMP)
 	@$(PY) lecture_utils/doctor.py dot font
-	$(PY) -m pytest
+	$(PY) -m tools.run_tests $(NB)
 
 # Re-execute notebooks in the pinned environment and write their outputs back
 # (all of notebooks/ and solutions/, or NB="path ..."), then regenerate exercises/.
