@@ -34,7 +34,7 @@ class BadNotebook(Exception):
 
 
 def notebook(arg: str) -> tuple[Path, str | None]:
-    """The notebook ``arg`` names (an exercise stands for its solution), and a note when mapped."""
+    """The notebook ``arg`` names, and for an exercise (which stands for its solution) its path."""
     path = Path(arg).resolve()
     if not path.is_file():
         raise BadNotebook(f"NB={arg}: そのファイルはありません。")
@@ -45,11 +45,9 @@ def notebook(arg: str) -> tuple[Path, str | None]:
     if path.parent.name != "exercises":
         return path, None
     solution = ROOT / "solutions" / path.name
-    rel, sol = f"exercises/{path.name}", f"solutions/{path.name}"
     if not solution.is_file():
-        raise BadNotebook(f"NB={arg}: {rel} の元になる {sol} がありません。")
-    return solution, (f"{rel} は {sol} から生成されるので、{sol} を確かめます "
-                      "(演習は未解答のまま、その中で実行されます)。")
+        raise BadNotebook(f"NB={arg}: exercises/{path.name} の元になる solutions/{path.name} がありません。")
+    return solution, f"exercises/{path.name}"
 
 
 def pytest_args(notebooks: list[Path]) -> list[str]:
@@ -71,12 +69,14 @@ def main(argv: list[str]) -> int:
     notebooks = []
     for arg in argv:
         try:
-            path, note = notebook(arg)
+            path, exercise = notebook(arg)
         except BadNotebook as e:
             print(e, file=sys.stderr)
             return 2
-        if note:
-            print(note)
+        if exercise:
+            sol = path.relative_to(ROOT).as_posix()
+            print(f"{exercise} は {sol} から生成されるので、{sol} を確かめます "
+                  "(演習は未解答のまま、その中で実行されます)。")
         if path not in notebooks:
             notebooks.append(path)
     cmd = [sys.executable, "-m", "pytest", *pytest_args(notebooks), *extra]
