@@ -11,7 +11,7 @@ one item to each notebook, run in that same kernel:
   generated exercises/X.ipynb runs to the end and every checked cell says it has no answer yet.
   The kernel's namespace is then reset (``%reset -f``) and nbval runs the solution.
 
-It also orders the notebooks and the modules marked ``slow`` first, so that both xdist workers
+It also orders the modules marked ``slow`` and the notebooks first, so that both xdist workers
 end together, and ``--notebook PATH`` narrows notebook-parametrized tests to that notebook.
 """
 from __future__ import annotations
@@ -211,8 +211,8 @@ def _scope(item) -> str:
 def _ordered(items: list) -> list:
     """Whole scopes (what `--dist loadscope` sends to one worker), the long ones first.
 
-    Notebooks first, the largest file first (their outputs grow with their work), then modules
-    marked ``slow``, then the rest in collection order: the last units are short, so neither
+    Modules marked ``slow`` first, then notebooks, the largest file first (their outputs grow
+    with their work), then the rest in collection order: the last units are short, so neither
     worker waits long for the other at the end.
     """
     scopes: dict[str, list] = {}
@@ -221,10 +221,10 @@ def _ordered(items: list) -> list:
 
     def rank(scope: str):
         first = scopes[scope][0]
-        if isinstance(first.parent, IPyNbFile):
-            return (0, -first.parent.path.stat().st_size)
         if first.get_closest_marker("slow"):
-            return (1, 0)
+            return (0, 0)
+        if isinstance(first.parent, IPyNbFile):
+            return (1, -first.parent.path.stat().st_size)
         return (2, 0)
 
     return [item for scope in sorted(scopes, key=rank) for item in scopes[scope]]
