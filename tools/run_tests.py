@@ -2,7 +2,7 @@
 
     python -m tools.run_tests                  # everything: what `make test` and CI run
     python -m tools.run_tests NB               # one notebook (make test NB=notebooks/03_backward.ipynb)
-    python -m tools.run_tests [NB] -- ARGS     # more pytest arguments, e.g. -- -x --lf
+    python -m tools.run_tests [NB] -- ARGS     # more pytest arguments, e.g. -- -x
 
 One notebook means: nbval against its stored outputs, its second run in the same kernel (lecture
 notebooks), its generated exercise run unsolved and the judge's tests (solutions), its hygiene
