@@ -1,4 +1,4 @@
-"""Shared helpers for the tests: where notebooks live, how to read them and their outputs."""
+"""Shared helpers for the tests: where notebooks live and how to read them."""
 from __future__ import annotations
 
 import shutil
