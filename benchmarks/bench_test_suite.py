@@ -147,7 +147,7 @@ def warm(repeat: int) -> None:
         print(f"NOTE: the test command exited {full.returncode}")
     one_floor = statistics.mean(floor.per_file().values())
     print(f"\none trivial notebook under nbval : {one_floor:5.1f} s (test time)")
-    print("each notebook: its time (kernel start, nbval's cells and the pass tests/conftest.py adds: "
+    print("each notebook: its time (kernel start, nbval's cells and the pass conftest.py adds: "
           "a second run, or the unsolved exercise), that pass alone, and time - one trivial notebook")
     by_file: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for case in full.cases:

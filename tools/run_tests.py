@@ -21,8 +21,8 @@ FOLDERS = ("notebooks", "solutions", "exercises")
 # nbval with this environment's kernel; no .pytest_cache in the checkout.
 NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"),
          "-p", "no:cacheprovider"]
-# Two workers; one notebook's cells (and the plugin's passes in tests/conftest.py) stay on one
-# worker, in the order tests/conftest.py gives them.
+# Two workers; one notebook's cells (and the passes conftest.py adds) stay on one
+# worker, in the order conftest.py gives them.
 EVERYTHING = ["-n", "2", "--dist", "loadscope", "--no-loadscope-reorder", *NBVAL]
 # The tests that concern one notebook, besides its own run.
 ABOUT_ANY_NOTEBOOK = ["tests/test_hygiene.py", "tests/test_author.py"]

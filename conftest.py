@@ -1,5 +1,8 @@
 """Notebook checks that share nbval's kernel, so that each notebook starts one kernel per run.
 
+This is the repository's root conftest, so pytest loads it for every run, whichever paths
+are given (tests/conftest.py would only load when tests/ is collected).
+
 nbval (``--nbval``, given by ``python -m tools.run_tests``) runs every notebook of notebooks/ and
 solutions/ in a fresh kernel and compares each cell's output with the stored one. This plugin adds
 one item to each notebook, run in that same kernel:
