@@ -82,6 +82,10 @@ def run_cell(kernel, source: str, timeout: float) -> list:
                                                  evalue=content["evalue"], traceback=content["traceback"]))
 
 
+def _kinds(outputs) -> list[str]:
+    return [o.get("name", o.output_type) for o in outputs]
+
+
 class NotebookPass(pytest.Item):
     """An item that runs a whole pass of cells in its notebook's nbval kernel."""
 
@@ -124,6 +128,9 @@ class SecondRun(NotebookPass):
             if not item.compare_outputs(outputs, first):  # first run as the reference
                 differ.append(f"Cell {item.cell_num} (reference: the first run; test: the second):\n"
                               + "\n".join(item.comparison_traceback))
+            elif _kinds(outputs) != _kinds(first):  # nbval's comparison ignores their order
+                differ.append(f"Cell {item.cell_num}: outputs in another order: {_kinds(first)} "
+                              f"the first time, {_kinds(outputs)} the second")
         if differ:
             raise PassFailed("\n\n".join(differ) + "\n\n(tag a cell `accumulates` only if it shows "
                              "state adding up on purpose)")
