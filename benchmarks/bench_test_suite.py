@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_test_suite.py             # full test command vs its floor
     .venv/bin/python benchmarks/bench_test_suite.py --repeat 3  # the same three times: best and spread
+    .venv/bin/python benchmarks/bench_test_suite.py --ignore tests/test_colab.py  # what the rest costs
     .venv/bin/python benchmarks/bench_test_suite.py --one [NB ...]  # one-notebook checks vs their floor
     .venv/bin/python benchmarks/bench_test_suite.py --cold      # the cold set-up instead (downloads)
 
@@ -115,27 +116,30 @@ def prepare(tmp: Path) -> None:
     (tmp / "kernel_counter.py").write_text(KERNEL_COUNTER)
 
 
-def warm_once(tmp: Path, i: int) -> tuple[Run, Run]:
+def warm_once(tmp: Path, i: int, ignore: list[str]) -> tuple[Run, Run]:
     floor_dir = tmp / f"floor{i}"
     trivial_notebooks(floor_dir, len(COMPARED))
     floor = Run(floor_cmd(run_tests.EVERYTHING, floor_dir), floor_dir, tmp, f"floor{i}")
-    full = Run([sys.executable, "-m", "tools.run_tests", "--"], ROOT, tmp, f"full{i}")
+    full = Run([sys.executable, "-m", "tools.run_tests", "--", *(f"--ignore={p}" for p in ignore)],
+               ROOT, tmp, f"full{i}")
     print(f"run {i + 1}: floor {floor.seconds:5.1f} s, full {full.seconds:5.1f} s, ratio "
           f"{full.seconds / floor.seconds:4.2f}; CPU floor {floor.cpu:5.1f} s, full {full.cpu:5.1f} s, "
           f"ratio {full.cpu / floor.cpu:4.2f}  (exit codes {floor.returncode}, {full.returncode})", flush=True)
     return floor, full
 
 
-def warm(repeat: int) -> None:
+def warm(repeat: int, ignore: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         prepare(tmp)
-        runs = [warm_once(tmp, i) for i in range(repeat)]
+        runs = [warm_once(tmp, i, ignore) for i in range(repeat)]
     ratios = [full.seconds / floor.seconds for floor, full in runs]
     floor, full = min(runs, key=lambda r: r[1].seconds / r[0].seconds)
     print(f"\nnotebooks run by nbval      : {len(COMPARED)}")
     print(f"floor (trivial notebooks)   : {floor.seconds:7.1f} s   CPU {floor.cpu:6.1f} s   "
           f"kernels started: {floor.kernels}")
+    if ignore:
+        print(f"NOTE: the full command ran without {', '.join(ignore)}")
     print(f"full test command           : {full.seconds:7.1f} s   CPU {full.cpu:6.1f} s   "
           f"kernels started: {full.kernels}")
     print(f"ratio full / floor          : {full.seconds / floor.seconds:7.2f}   (target <= 2.00; "
@@ -226,4 +230,5 @@ if __name__ == "__main__":
     elif "--one" in argv:
         one([a for a in argv if a != "--one"])
     else:
-        warm(int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1)
+        warm(int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1,
+             [argv[i + 1] for i, a in enumerate(argv) if a == "--ignore"])
