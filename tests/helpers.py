@@ -1,7 +1,6 @@
-"""Shared helpers for the tests: where notebooks live, how to read them and their outputs."""
+"""Shared helpers for the tests: where notebooks live and how to read them."""
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -25,32 +24,6 @@ def ids(paths) -> list[str]:
 
 def code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
-
-
-def output_text(output) -> str:
-    """The text nbval would compare for one output (text/plain, stream, error name/value)."""
-    kind = output.get("output_type")
-    if kind == "stream":
-        return f"[{output.get('name')}] {output.get('text', '')}"
-    if kind == "error":
-        return f"[error] {output.get('ename')}: {output.get('evalue')}"
-    data = output.get("data", {})
-    return "\n".join(f"[{mime}] {data[mime]}" for mime in sorted(data)
-                     if mime in ("text/plain", "text/html", "image/svg+xml"))
-
-
-def load_sanitizers() -> list[tuple[re.Pattern, str]]:
-    """The regex/replace pairs of tests/sanitize.cfg, as nbval applies them."""
-    import configparser
-    cfg = configparser.ConfigParser()
-    cfg.read(ROOT / "tests" / "sanitize.cfg", encoding="ascii")
-    return [(re.compile(cfg[s]["regex"]), cfg[s]["replace"]) for s in cfg.sections()]
-
-
-def sanitize(text: str) -> str:
-    for pattern, replacement in load_sanitizers():
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def read(path: Path):

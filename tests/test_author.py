@@ -1,18 +1,16 @@
 """The authoring tool: one repository location, generated cells and exercises up to date."""
-import json
 import re
 import subprocess
 
 import nbformat
 import pytest
-from helpers import ROOT, ids, notebooks_in, read
+from helpers import ROOT
 
 from tools import author
 
-ALL = notebooks_in("notebooks", "solutions", "exercises")
-
 
 def test_generated_files_are_up_to_date():
+    """The one freshness check: Colab cells, exercises/, solutions.json and the README table."""
     stale = [p.relative_to(ROOT).as_posix() for p in author.stale_files()]
     assert not stale, f"out of date, run `make sync`: {stale}"
 
@@ -44,14 +42,15 @@ def test_repository_location_is_written_once():
     assert sorted(hits) == ["pyproject.toml"], f"repository location written by hand in: {hits}"
 
 
-@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
-def test_badge_and_setup_cell_match_the_configuration(path):
-    nb = read(path)
-    badge, setup = nb.cells[0], nb.cells[1]
-    rel = path.relative_to(ROOT).as_posix()
-    assert badge.cell_type == "markdown" and badge.source == author.badge_source(rel)
-    assert author.colab_url(rel) in badge.source
-    assert setup.cell_type == "code" and setup.source == author.setup_source()
+def test_colab_cells_come_first_point_at_the_notebook_and_replace_old_ones():
+    cfg = {"repository": "owner/course", "branch": "dev"}
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 題", id="title")]
+    once = author._with_colab_cells(nb, "notebooks/x.ipynb", cfg)
+    twice = author._with_colab_cells(once, "notebooks/x.ipynb", cfg)
+    assert [c.get("id") for c in twice.cells] == [author.BADGE_ID, author.SETUP_ID, "title"]
+    assert "github/owner/course/blob/dev/notebooks/x.ipynb)" in twice.cells[0].source
+    assert twice.cells[1].source == author.setup_source(cfg)
 
 
 def test_setup_cell_installs_pinned_extras_and_the_release_of_this_version():
@@ -95,7 +94,3 @@ def test_exercise_generation_drops_solution_only_cells_and_outputs():
     assert ex.cells[2].outputs == [] and ex.cells[2].execution_count is None
     assert "a = 1" not in ex.cells[2].source
 
-
-def test_solutions_json_matches_tagged_cells():
-    shipped = json.loads((ROOT / "lecture_utils" / "solutions.json").read_text(encoding="utf-8"))
-    assert shipped == author.collect_solutions(notebooks_in("solutions"))

@@ -21,6 +21,8 @@ from helpers import ROOT, read
 
 from tools import author
 
+pytestmark = pytest.mark.slow  # builds environments and starts kernels: scheduled first
+
 NEW_SESSION = textwrap.dedent("""\
     %reset -f
     def _new_session(site, source):

@@ -322,7 +322,7 @@ def test_an_environment_is_prepared_checked_repaired_and_never_mistaken_for_read
 
     # 2. Warm: straight on, no pip, no notes.
     code, out = course_run(toy, env, "test", "--dry-run")
-    assert (code, out.strip()) == (0, f"run: {toy / '.venv' / 'bin' / 'python'} -m pytest"), out
+    assert (code, out.strip()) == (0, f"run: {toy / '.venv' / 'bin' / 'python'} -m tools.run_tests"), out
 
     # 3. Damaged: a package's directory deleted, a dependency uninstalled. One line, then repaired.
     shutil.rmtree(site / "toydep" / "data")

@@ -15,10 +15,12 @@ Solution notebooks are the source of the exercise notebooks:
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import sys
 import textwrap
+import time
 import tomllib
 from pathlib import Path
 
@@ -351,11 +353,33 @@ def notebook_client(nb, cwd: Path, *, kernel_name: str = "python3", timeout: int
                           store_widget_state=False, record_timing=False, coalesce_streams=True)
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def stable_widget_ids(nb, rel_path: str):
+    """Widget views get model ids derived from where they are, not random ones.
+
+    No widget state is stored (``store_widget_state=False``), so the id refers to nothing
+    once the kernel is gone; a random one would only make each execution differ.
+    """
+    for cell in nb.cells:
+        for i, out in enumerate(cell.get("outputs", [])):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if isinstance(view, dict) and "model_id" in view:
+                key = f"{rel_path}:{cell.get('id')}:{i}".encode()
+                view["model_id"] = hashlib.md5(key, usedforsecurity=False).hexdigest()
+    return nb
+
+
 def execute(path: Path) -> None:
-    """Run ``path`` top to bottom in a fresh kernel; write its outputs back."""
+    """Run ``path`` top to bottom in a fresh kernel; write its outputs back.
+
+    Executing twice writes the same bytes, except the outputs of cells tagged
+    ``nbval-ignore-output`` (timings), which vary by nature.
+    """
     nb = nbformat.read(path, as_version=4)
     notebook_client(nb, path.parent).execute()
-    path.write_text(dumps(normalize(nb)), encoding="utf-8")
+    path.write_text(dumps(normalize(stable_widget_ids(nb, rel(path)))), encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:
@@ -370,11 +394,26 @@ def main(argv: list[str]) -> int:
             print("stale:", rel(p), "(run: make sync)")
         return 1 if stale else 0
     if cmd == "execute":
+        from tools.run_tests import BadNotebook, notebook
+
+        targets = []
+        for arg in args:
+            try:
+                path, exercise = notebook(arg)
+            except BadNotebook as e:
+                print(e, file=sys.stderr)
+                return 2
+            if exercise:
+                print(f"{exercise} は {rel(path)} から生成されるので、{rel(path)} を実行して作り直します。")
+            targets.append(path)
         sync()
-        targets = [Path(a).resolve() for a in args] or lecture_notebooks()
-        for p in targets:
-            print("executing", rel(p), flush=True)
+        total = time.perf_counter()
+        for p in targets or lecture_notebooks():
+            print(f"executing {rel(p)}", flush=True)
+            start = time.perf_counter()
             execute(p)
+            print(f"{time.perf_counter() - start:7.1f} s  {rel(p)}", flush=True)
+        print(f"{time.perf_counter() - total:7.1f} s  in all")
         for p in sync():
             print("wrote", rel(p))
         return 0

@@ -51,7 +51,7 @@ PREFIX = "[autodiff-lecture]"
 
 def test_command(python: Path | str, args: list[str]) -> list[str]:
     """THE test command, run by `make test` in the prepared environment (extra args: NB=...)."""
-    return [str(python), "-m", "pytest", *args]
+    return [str(python), "-m", "tools.run_tests", *args]
 
 
 # --- the pins (pyproject.toml) -------------------------------------------------
