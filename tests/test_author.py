@@ -43,13 +43,13 @@ def test_repository_location_is_written_once():
 
 
 def test_colab_cells_come_first_point_at_the_notebook_and_replace_old_ones():
-    cfg = {"repository": "owner/course", "branch": "dev"}
+    cfg = {"repository": "owner/course", "branch": "dev", "ref": "v9.9.9"}
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# 題", id="title")]
     once = author._with_colab_cells(nb, "notebooks/x.ipynb", cfg)
     twice = author._with_colab_cells(once, "notebooks/x.ipynb", cfg)
     assert [c.get("id") for c in twice.cells] == [author.BADGE_ID, author.SETUP_ID, "title"]
-    assert "github/owner/course/blob/dev/notebooks/x.ipynb)" in twice.cells[0].source
+    assert "github/owner/course/blob/v9.9.9/notebooks/x.ipynb)" in twice.cells[0].source
     assert twice.cells[1].source == author.setup_source(cfg)
 
 
