@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FIRST  := notebooks/01_recap.ipynb
 
-.PHONY: lab test execute sync clean-venv
+.PHONY: lab test execute sync clean-venv slides site
 
 lab: $(STAMP)
 	@$(PY) lecture_utils/doctor.py dot font --warn
@@ -26,6 +26,14 @@ execute: $(STAMP)
 # Rewrite Colab badges and setup cells and regenerate exercises/, without executing.
 sync: $(STAMP)
 	$(PY) -m tools.author sync
+
+# Static reveal.js slides of every lecture notebook, from the stored outputs: build/slides/
+slides: $(STAMP)
+	$(PY) -m tools.slides
+
+# The course site (with the slides), from the stored outputs, warnings as errors: build/site/
+site: $(STAMP)
+	$(PY) -m tools.site
 
 # The environment is rebuilt whenever pyproject.toml changes; quick when it has not.
 $(STAMP): pyproject.toml
