@@ -9,16 +9,16 @@ and none overflows 1280x720.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
+import site_build
 import web
-from helpers import ROOT, notebooks_in
+from helpers import notebooks_in
 
 from tools import author, slide_plan, slides
 
@@ -51,16 +51,13 @@ def long_headingless_notebook() -> nbformat.NotebookNode:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The site (with its decks) and the bad-input deck, built once."""
-    out = tmp_path_factory.mktemp("course")
-    result = subprocess.run([sys.executable, "-m", "tools.site", str(out / "site")], cwd=ROOT,
-                            capture_output=True, text=True)
-    long_nb = out / "bad-input" / "99_long.ipynb"
-    long_nb.parent.mkdir()
-    nbformat.write(long_headingless_notebook(), long_nb)
-    slides.build(out / "bad-input", [long_nb])
-    return out, result
+def built():
+    """The site (with its decks) and the bad-input deck, built once per test run, in the
+    background from the start of the run (tests/site_build.py); removed afterwards."""
+    out = site_build.start()   # already started by tests/conftest.py; this only finds it
+    status, log = site_build.wait(out)
+    yield out, status, log
+    shutil.rmtree(out, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +65,8 @@ def browser(built):
     executable = web.require_chromium()
     from playwright.sync_api import sync_playwright
 
-    out, result = built
-    if result.returncode != 0:
+    out, status, _ = built
+    if status != 0:
         pytest.skip("the site did not build (see test_site_builds_with_warnings_as_errors)")
     server = web.Server(out)
     with sync_playwright() as p:
@@ -84,9 +81,9 @@ def browser(built):
 
 
 def test_site_builds_with_warnings_as_errors(built):
-    out, result = built
-    assert result.returncode == 0, f"site build failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
-    assert "WARNING" not in result.stderr, result.stderr[-3000:]
+    out, status, log = built
+    assert status == 0, f"site build failed:\n{log[-6000:]}"
+    assert "WARNING" not in log, log[-3000:]
     for path in LECTURES:
         assert (out / "site" / "notebooks" / (path.stem + ".html")).exists()
         assert (out / "site" / "slides" / slides.deck_name(path)).exists()
@@ -141,7 +138,7 @@ def local_target(page: Path, url: str) -> Path | None:
 
 
 def test_every_local_link_and_asset_exists(built):
-    out, _ = built
+    out, *_ = built
     broken = []
     for page in sorted((out / "site").rglob("*.html")):
         if "_static" in page.parts:   # the theme's template fragments, not pages
@@ -156,7 +153,7 @@ def test_every_local_link_and_asset_exists(built):
 
 def test_nothing_is_loaded_from_the_internet(built):
     """Scripts, style sheets, images and fonts come from the build (links to other sites are fine)."""
-    out, _ = built
+    out, *_ = built
     remote = []
     for page in sorted((out / "site").rglob("*.html")) + sorted((out / "bad-input").glob("*.html")):
         for url in parse(page).loads:
@@ -170,7 +167,7 @@ def test_nothing_is_loaded_from_the_internet(built):
 
 @pytest.mark.parametrize("path", LECTURES, ids=[p.stem for p in LECTURES])
 def test_fix_boxes_are_speaker_notes_not_slide_text(built, path):
-    out, _ = built
+    out, *_ = built
     nb = nbformat.read(path, as_version=4)
     boxes = sum(len(slide_plan.fix_box_ranges(c.source)) for c in nb.cells if c.cell_type == "markdown")
     deck = out / "site" / "slides" / slides.deck_name(path)
@@ -268,7 +265,7 @@ def test_every_deck_has_its_slides_and_none_overflows(browser):
 
 def test_long_headingless_cells_are_split_into_slides_that_fit(browser, built):
     context, origin, _ = browser
-    out, _ = built
+    out, *_ = built
     nb = nbformat.read(out / "bad-input" / "99_long.ipynb", as_version=4)
     expected = slide_plan.expected_slide_count(nb)
     assert expected >= 10

@@ -124,6 +124,9 @@ def _markdown_parts(cell) -> list:
         text = "\n".join(ln for i, ln in enumerate(lines[bounds[k]:bounds[k + 1]], bounds[k]) if i not in in_box)
         kind = md.get("slideshow", {}).get("slide_type", "-") if k == 0 else "subslide"
         parts.append(nbformat.v4.new_markdown_cell(text.strip("\n"), metadata={"slideshow": {"slide_type": kind}}))
+    if len(parts) > 1 and not parts[0].source.strip():  # the cell opened with a box: the next part takes its place
+        parts[1].metadata = parts[0].metadata
+        parts = parts[1:]
     for b0, b1 in boxes:
         notes = "\n".join(re.sub(r"^>\s?", "", ln) for ln in lines[b0:b1])
         parts.append(nbformat.v4.new_markdown_cell(notes, metadata={"slideshow": {"slide_type": "notes"}}))
