@@ -48,12 +48,24 @@ class Server:
     """A static file server on 127.0.0.1 (random port) for one directory, in a thread."""
 
     def __init__(self, root: Path):
-        class Quiet(http.server.SimpleHTTPRequestHandler):
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"          # keep-alive: one connection serves many files
+
+            def end_headers(self):                 # the pages share their theme, MathJax and reveal.js
+                self.send_header("Cache-Control", "max-age=3600")
+                super().end_headers()
+
             def log_message(self, *args):
                 pass
 
-        handler = functools.partial(Quiet, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        class Quiet(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):   # a page closed mid-transfer
+                pass
+
+        handler = functools.partial(Handler, directory=str(root))
+        self.httpd = Quiet(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()

@@ -112,10 +112,12 @@ def stage(src: Path, cfg: dict) -> None:
             nbformat.write(nb, src / rel)
 
 
-def sphinx_build(src: Path, out: Path, doctrees: Path) -> int:
+def sphinx_build(src: Path, out: Path, doctrees: Path, warnings: Path | None = None) -> int:
+    """Sphinx with site/conf.py, warnings as errors (also written to ``warnings`` if given)."""
     from sphinx.cmd.build import build_main
 
-    return build_main(["-b", "html", "-q", "-W", "--keep-going", "-n", "-c", str(SITE),
+    extra = ["-w", str(warnings)] if warnings else []
+    return build_main(["-b", "html", "-q", "-W", "--keep-going", "-n", "-c", str(SITE), *extra,
                        "-d", str(doctrees), str(src), str(out)])
 
 
