@@ -70,6 +70,8 @@ def suite(tmp: Path) -> None:
         print("    " + (result.stdout.strip().splitlines() or ["?"])[-1])
     (w1, c1), (w0, c0) = runs.values()
     print(f"{'growth':38} {w1 - w0:6.1f} s wall  {c1 - c0:6.1f} s CPU   (target <= 20 s)")
+    print("    (the tests' site build runs in a detached process: its CPU, about the site build's above,\n"
+          "     may be missing from these CPU figures)")
 
 
 def main() -> None:

@@ -204,8 +204,8 @@ def block_height(lines: list[str], width: float = CONTENT_WIDTH) -> float:
                 tallest = max(tallest, wrapped_lines(c.strip(), col_w - 16, TEXT_PX * 0.9))
             height += tallest * TEXT_PX * 0.9 * 1.45 + 14
         return height + PARA_GAP
-    # paragraph or list: list items and their continuation lines
-    height, item, indent = 0.0, [], 0
+    # paragraph or list: list items and their continuation lines; a picture counts as a full one
+    height, item, indent = IMAGE_MAX_HEIGHT * len(re.findall(r"!\[[^\]]*\]\(|<img\b", "\n".join(lines))), [], 0
 
     def flush():
         nonlocal height
