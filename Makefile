@@ -11,7 +11,7 @@ PYTHON ?= python3
 COURSE := $(PYTHON) tools/course.py
 FOUND   = @command -v $(PYTHON) >/dev/null 2>&1 || { echo "[autodiff-lecture] $(PYTHON) が見つかりません。Python 3.11 以上を入れてから、もう一度実行してください (README「はじめかた」)。"; exit 1; }
 
-.PHONY: lab test execute sync status clean-venv
+.PHONY: lab test execute sync status clean-venv slides site
 
 lab:
 	$(FOUND)
@@ -32,6 +32,16 @@ sync:
 status:
 	$(FOUND)
 	@$(COURSE) status
+
+# Static reveal.js slides of every lecture notebook, from the stored outputs: build/slides/
+slides:
+	$(FOUND)
+	@$(COURSE) slides
+
+# The course site (with the slides), from the stored outputs, warnings as errors: build/site/
+site:
+	$(FOUND)
+	@$(COURSE) site
 
 clean-venv:
 	$(FOUND)

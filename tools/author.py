@@ -1,7 +1,7 @@
 """Authoring tool: keeps notebooks' Colab cells, exercises and stored outputs honest.
 
-    python -m tools.author sync              # badges + setup cells, exercises/, solutions.json,
-                                             # environment.yml's pins, the README table
+    python -m tools.author sync              # badges + setup cells, slide metadata, exercises/,
+                                             # solutions.json, environment.yml's pins, the README table
     python -m tools.author execute [NB ...]  # sync, re-execute, write outputs back
     python -m tools.author check             # exit 1 when anything generated is stale
 
@@ -200,6 +200,17 @@ def collect_solutions(solution_paths) -> dict:
     return dict(sorted(found.items()))
 
 
+# --- slide metadata (tools/slide_plan.py) ---------------------------------------
+
+def _with_slide_metadata(nb, path: Path):
+    """Lecture notebooks (notebooks/) carry slide metadata planned from their structure."""
+    if path.parent.name != "notebooks":
+        return nb
+    from tools import slide_plan
+
+    return slide_plan.with_slide_metadata(nb)
+
+
 # --- the files ----------------------------------------------------------------
 
 def rel(path: Path) -> str:
@@ -239,7 +250,7 @@ def expected_files(cfg: dict | None = None) -> dict[Path, str]:
     solutions = sorted((ROOT / "solutions").glob("*.ipynb"))
     for path in lecture_notebooks():
         nb = normalize(_with_colab_cells(nbformat.read(path, as_version=4), rel(path), cfg))
-        files[path] = dumps(nb)
+        files[path] = dumps(_with_slide_metadata(nb, path))
     for path in solutions:
         nb = nbformat.reads(files[path], as_version=4)
         ex_path = exercise_path(path)

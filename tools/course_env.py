@@ -358,10 +358,10 @@ NOT_FOUND = re.compile(r"Could not find a version that satisfies the requirement
 
 
 def command_hint(command: str) -> str:
-    """The command a student types to run ``command`` again (make only wraps four of them)."""
+    """The command a student types to run ``command`` again (as make names it)."""
     if os.name == "nt":
         return f"py tools\\course.py {command}"
-    return f"make {command if command in ('lab', 'test', 'execute', 'sync') else 'lab'}"
+    return f"make {command if command in ('lab', 'test', 'execute', 'sync', 'slides', 'site') else 'lab'}"
 
 
 def py_version() -> str:
@@ -737,6 +737,13 @@ def author(command: str, args: list[str]) -> int:
     return run([str(env.python), "-m", "tools.author", command, *args])
 
 
+def build(module: str, command: str, args: list[str]) -> int:
+    """Build the static slides or the site (tools.slides, tools.site) in .venv."""
+    env = main_env()
+    prepare(env, command)
+    return run([str(env.python), "-m", module, *args])
+
+
 def setup(_args: list[str]) -> int:
     """Only prepare .venv (for CI caches, benchmarks, or before a class without network)."""
     prepare(main_env(), "lab")
@@ -779,9 +786,10 @@ def dry_run(command: str, args: list[str]) -> int:
 
 
 COMMANDS = {"lab": lab, "test": test, "execute": lambda a: author("execute", a),
-            "sync": lambda a: author("sync", a), "setup": setup, "status": status, "clean": clean}
-USAGE = ("使い方: python3 tools/course.py {lab|test|execute|sync|setup|status|clean} [...]\n"
-         "  (make lab / make test / make execute / make sync / make clean-venv と同じです)")
+            "sync": lambda a: author("sync", a), "slides": lambda a: build("tools.slides", "slides", a),
+            "site": lambda a: build("tools.site", "site", a), "setup": setup, "status": status, "clean": clean}
+USAGE = ("使い方: python3 tools/course.py {lab|test|execute|sync|slides|site|setup|status|clean} [...]\n"
+         "  (make lab / make test / make execute / make sync / make slides / make site / make clean-venv と同じです)")
 
 
 def main(argv: list[str]) -> int:
