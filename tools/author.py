@@ -68,6 +68,12 @@ def colab_url(rel_path: str, cfg: dict | None = None) -> str:
             f"/blob/{cfg['ref']}/{rel_path}")
 
 
+def repository_file_url(rel_path: str, cfg: dict | None = None) -> str:
+    """A file of the repository (README.md, LICENSE, ...) on GitHub, at this release."""
+    cfg = cfg or config()
+    return f"https://github.com/{cfg['repository']}/blob/{cfg['ref']}/{rel_path}"
+
+
 def badge_source(rel_path: str, cfg: dict | None = None) -> str:
     return ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
             f"({colab_url(rel_path, cfg)})")

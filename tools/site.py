@@ -58,6 +58,8 @@ def page_notebook(nb, rel: str, cfg: dict):
         if cid == author.BADGE_ID:
             cell.source = badge_html(rel, cfg)
         cell.get("metadata", {}).pop("slide_breaks", None)
+        if cell.cell_type == "markdown":
+            cell.source = slides.rewrite_file_links(cell.source, cfg)
         if cell.cell_type == "code":
             cell.outputs = [slides._deck_output(o) for o in cell.get("outputs", [])]
         cells.append(cell)

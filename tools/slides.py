@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import slide_plan
+from tools import author, slide_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "build" / "slides"
@@ -89,6 +89,15 @@ def copy_assets(out: Path) -> None:
 # --- the notebook a deck is made from -------------------------------------------------------
 
 _LINK = re.compile(r"\]\(((?:\.\./)?(?:notebooks/)?)([\w./-]+?)\.ipynb(#[^)]*)?\)")
+
+
+# A link from a notebook to a repository file that is not a notebook: ](../README.md)
+_FILE_LINK = re.compile(r"\]\((?:\.\./)+((?:[\w-]+/)*(?:[\w.-]+\.(?:md|txt|py|toml|yml|cfg)|LICENSE))(#[^)]*)?\)")
+
+
+def rewrite_file_links(source: str, cfg: dict) -> str:
+    """Links to repository files (README.md, ...) point at GitHub: no deck or page has them beside it."""
+    return _FILE_LINK.sub(lambda m: f"]({author.repository_file_url(m.group(1), cfg)}{m.group(2) or ''})", source)
 
 
 def rewrite_links(source: str, colab_url) -> str:
@@ -224,7 +233,7 @@ def _deck_output(output):
     return output
 
 
-def deck_notebook(nb, colab_url):
+def deck_notebook(nb, colab_url, cfg: dict | None = None):
     """The notebook the deck is exported from: only what the slides show, in slide-sized cells."""
     deck = nbformat.v4.new_notebook(metadata=copy.deepcopy(nb.metadata))
     for cell in nb.cells:
@@ -233,7 +242,7 @@ def deck_notebook(nb, colab_url):
             continue
         if cell.cell_type == "markdown":
             cell = copy.deepcopy(cell)
-            cell.source = rewrite_links(cell.source, colab_url)
+            cell.source = rewrite_file_links(rewrite_links(cell.source, colab_url), cfg or author.config())
             if kind == "notes":
                 cell.source = "\n".join(re.sub(r"^>\s?", "", ln) for ln in _lines(cell.source))
                 deck.cells.append(cell)
@@ -268,8 +277,6 @@ def exporter():
 
 def build(out: Path | None = None, notebooks: list[Path] | None = None) -> list[Path]:
     """Write one deck per notebook (and the assets) to ``out``; return the deck paths."""
-    from tools import author
-
     out = Path(out or DEFAULT_OUT)
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(out)
@@ -278,7 +285,7 @@ def build(out: Path | None = None, notebooks: list[Path] | None = None) -> list[
     written = []
     for path in notebooks or lecture_notebooks():
         nb = nbformat.read(path, as_version=4)
-        deck = deck_notebook(nb, lambda rel: author.colab_url(rel, cfg))
+        deck = deck_notebook(nb, lambda rel: author.colab_url(rel, cfg), cfg)
         title = author.title(nb)
         deck.metadata["title"] = title
         html, _ = exp.from_notebook_node(deck, resources={"reveal": {"assets": ASSETS},
