@@ -91,7 +91,7 @@ def test_warm_environment_goes_straight_to_the_tests(tmp_path, monkeypatch):
     assert state.ready and course_env.steps(state) == [] and state.note == ""
 
     ran = []
-    monkeypatch.setattr(course_env, "main_env", lambda: env)
+    monkeypatch.setattr(course_env, "main_env", lambda command="test": env)
     monkeypatch.setattr(course_env, "pip", lambda *a: pytest.fail(f"pip ran on a warm environment: {a}"))
     monkeypatch.setattr(course_env, "run", lambda cmd, env_vars=None: ran.append(cmd) or 0)
     monkeypatch.setattr(course_env.shutil, "which", lambda name: "/usr/bin/dot")
@@ -103,9 +103,21 @@ def test_lab_opens_the_first_lecture_notebook(tmp_path, monkeypatch):
     assert (ROOT / course_env.FIRST_NOTEBOOK).exists()
     env = running_env(tmp_path)
     ran = []
-    monkeypatch.setattr(course_env, "main_env", lambda: env)
+    monkeypatch.setattr(course_env, "main_env", lambda command="test": env)
     monkeypatch.setattr(course_env, "prepare", lambda *a, **k: None)
     monkeypatch.setattr(course_env, "run", lambda cmd, env_vars=None: ran.append(cmd) or 0)
     course_env.lab([])
     assert ran[0][:3] == [str(env.python), "-m", "jupyterlab"]
     assert ran[0][-1] == str(ROOT / course_env.FIRST_NOTEBOOK)
+
+
+def test_lab_needs_only_the_dependencies_and_test_adds_the_extras_to_the_same_venv():
+    """A student's `make lab` installs no test or site tools; `make test` afterwards adds them
+    without reinstalling, and `make lab` after `make test` finds everything it needs."""
+    lab, test = course_env.main_env("lab"), course_env.main_env("test")
+    assert lab.path == test.path and set(lab.reqs) < set(test.reqs)
+    assert not any(r.startswith(("pytest", "sphinx", "playwright")) for r in lab.reqs)
+    mode = course_env.index_mode()
+    after_lab, after_test = lab.fingerprint(mode), test.fingerprint(mode)
+    assert course_env.covers(after_test, after_lab) and not course_env.covers(after_lab, after_test)
+    assert course_env.same_setup(after_lab, after_test)

@@ -70,11 +70,17 @@ def pyproject() -> dict:
         return tomllib.load(f)
 
 
-def requirements() -> list[str]:
-    """The pinned requirement strings (markers included): dependencies and every extra."""
+# Commands that need only [project] dependencies (learning in JupyterLab); every other command
+# (tests, authoring, slides, site) needs the extras on top, installed into the same .venv.
+LAB_ONLY = ("lab", "setup")
+
+
+def requirements(extras: tuple[str, ...] | None = None) -> list[str]:
+    """The pinned requirement strings (markers included): dependencies and ``extras`` (default: every extra)."""
     project = pyproject()["project"]
-    extras = project.get("optional-dependencies", {})
-    return [*project["dependencies"], *(r for name in sorted(extras) for r in extras[name])]
+    found = project.get("optional-dependencies", {})
+    names = sorted(found) if extras is None else extras
+    return [*project["dependencies"], *(r for name in names for r in found[name])]
 
 
 def pins(reqs: list[str] | None = None) -> dict[str, str]:
@@ -131,8 +137,21 @@ class Env:
                 "project": project[:16], "torch_index": index_mode}
 
 
-def main_env() -> Env:
-    return Env(VENV, requirements())
+def main_env(command: str = "test") -> Env:
+    """.venv, with what ``command`` needs (a student's `make lab` gets no test or site tools)."""
+    return Env(VENV, requirements(() if command in LAB_ONLY else None))
+
+
+def same_setup(old: dict, new: dict) -> bool:
+    """Two fingerprints of the same set-up (schema, version, project, torch index), packages aside."""
+    def rest(fp):
+        return {k: v for k, v in fp.items() if k != "requirements"}
+    return bool(old) and rest(old) == rest(new)
+
+
+def covers(old: dict, new: dict) -> bool:
+    """An environment stamped ``old`` is ready for ``new``: the same set-up, at least its packages."""
+    return same_setup(old, new) and set(new["requirements"]) <= set(old.get("requirements", []))
 
 
 def torch_env(torch_version: str) -> Env:
@@ -213,7 +232,7 @@ def inspect(env: Env, index_mode: str) -> State:
     state.has_pip = kind == "ok"
     stamp = read_stamp(env)
     state.stamp_found = stamp is not None
-    state.stamp_ok = state.stamp_found and stamp.get("fingerprint") == env.fingerprint(index_mode)
+    state.stamp_ok = state.stamp_found and covers(stamp.get("fingerprint", {}), env.fingerprint(index_mode))
     if kind == "no-python":
         state.note = f"{PREFIX} {env.label} の Python が動きません。環境を作り直します。"
     elif kind == "old-python":
@@ -227,7 +246,10 @@ def inspect(env: Env, index_mode: str) -> State:
         state.note = f"{PREFIX} 前回の準備が途中で止まっていたので、続きから準備します。"
     elif not state.stamp_ok:
         old = stamp.get("fingerprint", {})
-        if old.get("torch_index") != index_mode:
+        if same_setup(old, env.fingerprint(index_mode)):  # e.g. `make test` after `make lab`
+            state.note = (f"{PREFIX} このコマンドに必要なパッケージ (テスト・教材づくりの道具) を "
+                          f"{env.label} に足します。")
+        elif old.get("torch_index") != index_mode:
             state.note = f"{PREFIX} TORCH_INDEX が変わったので ({index_mode})、{env.label} を更新します。"
         else:
             state.note = f"{PREFIX} pyproject.toml のパッケージが変わったので、{env.label} を更新します。"
@@ -463,6 +485,7 @@ def prepare(env: Env, command: str, state: State | None = None, mode: str | None
     if not todo:
         return
     print(state.note, flush=True)
+    before = (read_stamp(env) or {}).get("fingerprint", {})
     env.stamp.unlink(missing_ok=True)  # from here on, nothing says "ready" until the end
     if "remove" in todo:
         shutil.rmtree(env.path)
@@ -489,7 +512,11 @@ def prepare(env: Env, command: str, state: State | None = None, mode: str | None
               f"作り直すには: {clean_hint()} のあと {command_hint(command)}")
         raise SetupFailed
     installed = report.get("torch", "")
-    env.stamp.write_text(json.dumps({"fingerprint": env.fingerprint(mode), "torch": installed,
+    fingerprint = env.fingerprint(mode)
+    if same_setup(before, fingerprint):  # added to a current environment: it keeps what it had
+        fingerprint["requirements"] = [*before["requirements"],
+                                       *(r for r in env.reqs if r not in before["requirements"])]
+    env.stamp.write_text(json.dumps({"fingerprint": fingerprint, "torch": installed,
                                      "torch_index": index_args[-1] if index_args else "default"},
                                     indent=1) + "\n", encoding="utf-8")
     print(f"{PREFIX} 準備ができました ({env.label}: torch {installed or '?'})。", flush=True)
@@ -649,7 +676,7 @@ def run(cmd: list[str], env_vars: dict | None = None) -> int:
 
 
 def lab(args: list[str]) -> int:
-    env = main_env()
+    env = main_env("lab")
     prepare(env, "lab")
     dot_or_explain(strict=False)
     root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
@@ -746,16 +773,19 @@ def build(module: str, command: str, args: list[str]) -> int:
 
 def setup(_args: list[str]) -> int:
     """Only prepare .venv (for CI caches, benchmarks, or before a class without network)."""
-    prepare(main_env(), "lab")
+    prepare(main_env("setup"), "lab")
     return 0
 
 
 def status(_args: list[str]) -> int:
     mode = index_mode()
-    for env in [main_env(), *(torch_env(p.name.removeprefix("torch-")) for p in sorted(OTHER_TORCH.glob("torch-*")))]:
+    others = [torch_env(p.name.removeprefix("torch-")) for p in sorted(OTHER_TORCH.glob("torch-*"))]
+    for env in [main_env("lab"), *others]:
         state = inspect(env, mode)
         stamp = read_stamp(env) or {}
         verdict = "準備できています" if state.ready else (state.note.removeprefix(PREFIX).strip() or "未完了")
+        if state.ready and env.path == VENV and not covers(stamp["fingerprint"], main_env().fingerprint(mode)):
+            verdict += " (make lab の分だけ。テストの道具は make test が足します)"
         print(f"{env.label}: {verdict}")
         if stamp:
             where = stamp.get("torch_index")
@@ -774,7 +804,7 @@ def clean(_args: list[str]) -> int:
 
 def dry_run(command: str, args: list[str]) -> int:
     """Print what ``command`` would do, without doing it (for the tests and the curious)."""
-    env = main_env()
+    env = main_env(command)
     state = inspect(env, index_mode())
     if state.note:
         print(state.note)
