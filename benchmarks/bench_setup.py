@@ -4,8 +4,9 @@
     python3 benchmarks/bench_setup.py --torch 2.14.1   # nbval under the pinned torch and under 2.14.1
     python3 benchmarks/bench_setup.py                  # both
 
-Cold: tools/course.py's set-up in a fresh clone of the committed tree (HEAD) against a
-plain ``python3 -m venv`` + ``pip install`` of the same pins from the same index, both
+Cold: tools/course.py's set-up (what `make lab` prepares: the [project] dependencies) in a
+fresh clone of the committed tree (HEAD) against a plain ``python3 -m venv`` + ``pip install``
+of the same pins from the same index, both
 without pip's cache, alternated twice (the machine is shared: best of each, wall and CPU
 time). Prints the times, the ratios (target <= 1.2), each venv's size (target <= 1.5 GB)
 and which torch build it holds.
@@ -74,7 +75,7 @@ def cold(rounds: int = 2) -> None:
                     shutil.rmtree(plain, ignore_errors=True)
                     plain_runs.append(timed([sys.executable, "-m", "venv", str(plain)],
                                             [str(plain / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                                             *index_args, *course_env.requirements()], **quiet))
+                                             *index_args, *course_env.main_env("setup").reqs], **quiet))
                 else:
                     shutil.rmtree(clone / ".venv", ignore_errors=True)
                     our_runs.append(timed([sys.executable, str(clone / "tools" / "course.py"), "setup"],
