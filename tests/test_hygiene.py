@@ -23,6 +23,9 @@ TORCH_INTERNALS = re.compile(
     r"|\b(?:Future|Deprecation|PendingDeprecation)Warning\b"        # notices about torch's own API
     r"|:\d+: \w*Warning: "                                         # any warning left uncaught (file:line: ...)
 )
+TIME_GUIDE = re.compile(r"^\*\*所要時間の目安\*\*: 約 \d+ 分$", re.M)
+THINK_FIRST = "<details><summary>考えてから開いてください</summary>"
+PROMPT = re.compile(r"^(\*\*考えてみよう\*\*|#+ 考えてみよう)", re.M)
 IDENTITY_KEYS = re.compile(r'"(author|authors|user|username|email|uid|hostname)"', re.I)
 
 
@@ -86,3 +89,23 @@ def test_no_unstable_mime_types(path):
             data = out.get("data", {})
             assert "image/svg+xml" not in data, f"cell {i} stores SVG (addresses/dates vary)"
 
+
+@pytest.mark.parametrize("path", LECTURE, ids=ids(LECTURE))
+def test_the_title_cell_states_the_time_a_first_year_student_needs(path):
+    """The line `**所要時間の目安**: 約 N 分` under the title (exercises inherit it from their solution)."""
+    title = next(c for c in read(path).cells if c.cell_type == "markdown" and c.source.startswith("# "))
+    assert TIME_GUIDE.search(title.source), title.source[:200]
+
+
+@pytest.mark.parametrize("path", LECTURE, ids=ids(LECTURE))
+def test_every_think_prompt_has_an_answer_behind_a_think_first_step(path):
+    """A 「考えてみよう」 question (a **考えてみよう** paragraph or section) is answered within the next
+    markdown cells, folded away; each numbered question of a section gets its own answer."""
+    cells = read(path).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "markdown" or not PROMPT.search(cell.source):
+            continue
+        questions = len(re.findall(r"^\*\*\d+\.\*\*", cell.source, re.M))
+        assert cell.source.count(THINK_FIRST) >= questions, f"cell {i}: {questions} questions"
+        following = [c.source for c in cells[i:i + 4] if c.cell_type == "markdown"]
+        assert any(THINK_FIRST in s and "</details>" in s for s in following), f"cell {i}: {cell.source[:120]}"
