@@ -411,18 +411,13 @@ def main(argv: list[str]) -> int:
             print("stale:", rel(p), "(run: make sync)")
         return 1 if stale else 0
     if cmd == "execute":
-        from tools.run_tests import BadNotebook, notebook
+        from tools.run_tests import BadNotebook, notebooks_named
 
-        targets = []
-        for arg in args:
-            try:
-                path, exercise = notebook(arg)
-            except BadNotebook as e:
-                print(e, file=sys.stderr)
-                return 2
-            if exercise:
-                print(f"{exercise} は {rel(path)} から生成されるので、{rel(path)} を実行して作り直します。")
-            targets.append(path)
+        try:
+            targets = notebooks_named(args, "を実行して作り直します")
+        except BadNotebook as e:
+            print(e, file=sys.stderr)
+            return 2
         sync()
         total = time.perf_counter()
         for p in targets or lecture_notebooks():

@@ -50,6 +50,20 @@ def notebook(arg: str) -> tuple[Path, str | None]:
     return solution, f"exercises/{path.name}"
 
 
+def notebooks_named(args: list[str], action: str) -> list[Path]:
+    """The notebooks ``args`` name, once each; an exercise stands for its solution, and a line
+    says so ("... から生成されるので、<solution> <action>。"). BadNotebook for anything else."""
+    found = []
+    for arg in args:
+        path, exercise = notebook(arg)
+        if exercise:
+            sol = path.relative_to(ROOT).as_posix()
+            print(f"{exercise} は {sol} から生成されるので、{sol} {action}。")
+        if path not in found:
+            found.append(path)
+    return found
+
+
 def pytest_args(notebooks: list[Path]) -> list[str]:
     """pytest's arguments: everything, or the given notebooks and the tests that concern them."""
     if not notebooks:
@@ -66,19 +80,11 @@ def main(argv: list[str]) -> int:
     if any(a.startswith("-") for a in argv):
         print("usage: python -m tools.run_tests [NB ...] [-- PYTEST_ARGS ...]", file=sys.stderr)
         return 2
-    notebooks = []
-    for arg in argv:
-        try:
-            path, exercise = notebook(arg)
-        except BadNotebook as e:
-            print(e, file=sys.stderr)
-            return 2
-        if exercise:
-            sol = path.relative_to(ROOT).as_posix()
-            print(f"{exercise} は {sol} から生成されるので、{sol} を確かめます "
-                  "(演習は未解答のまま、その中で実行されます)。")
-        if path not in notebooks:
-            notebooks.append(path)
+    try:
+        notebooks = notebooks_named(argv, "を確かめます (演習は未解答のまま、その中で実行されます)")
+    except BadNotebook as e:
+        print(e, file=sys.stderr)
+        return 2
     cmd = [sys.executable, "-m", "pytest", *pytest_args(notebooks), *extra]
     return subprocess.run(cmd, cwd=ROOT).returncode
 
