@@ -355,6 +355,7 @@ for i in range(20):
          name="zeroed before the update"),
     case("4-2", loop_4_2(steps="range(21)"), WRONG, "21 回", name="21 updates"),
     case("4-2", loop_4_2(steps="range(50)"), WRONG, "最小になる点そのもの", name="the old 50 updates"),
+    case("4-2", loop_4_2(lr="0.15"), WRONG, "問題の設定", name="lr 0.15 (equals the right loop's 32nd step)"),
     case("4-2", """
 for i in range(20):
     x = torch.tensor(-1.0, requires_grad=True)
