@@ -909,7 +909,9 @@ def _f4_2(x):
     return (x - 2) ** 2
 
 
-EX4_2 = _Descent(names=("x",), init=(-1.0,), lr=0.1, steps=20, loss=_f4_2, objective=" f(x) = (x − 2)² ")
+# An odd number of updates: x - 2 is multiplied by (1 - 2 lr) each step, so with an even count
+# lr = 0.9 (factor -0.8) would end exactly where the right lr = 0.1 (factor 0.8) does.
+EX4_2 = _Descent(names=("x",), init=(-1.0,), lr=0.1, steps=21, loss=_f4_2, objective=" f(x) = (x − 2)² ")
 
 
 @_exercise(
@@ -920,10 +922,10 @@ EX4_2 = _Descent(names=("x",), init=(-1.0,), lr=0.1, steps=20, loss=_f4_2, objec
 def ex4_2(x) -> str:
     """演習4-2: (x − 2)² を最小化するループのバグを直し、最後の x を check.ex4_2(x) に渡します。
 
-    設定: 初期値 x = -1.0、lr = 0.1、更新 20 回 (そのまま変えません)。
+    設定: 初期値 x = -1.0、lr = 0.1、更新 21 回 (そのまま変えません)。
     """
     (v,) = _descent_answer(EX4_2, (x,))
-    return _right(f"20 回の更新で x ≈ {v:.4f} です。勾配を毎回 0 に戻す (または捨てる) と、"
+    return _right(f"{EX4_2.steps} 回の更新で x ≈ {v:.4f} です。勾配を毎回 0 に戻す (または捨てる) と、"
                   "x は最小点 2 に向かってまっすぐ近づきます。")
 
 

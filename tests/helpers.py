@@ -107,7 +107,7 @@ def correct_answers() -> dict:
         "3-2": lambda: after_backward(lambda x: (x ** 2).sum(), leaf([1.0, 2.0, 3.0])),
         "3-3": lambda: after_backward(lambda W, a, b: a @ W @ b, leaf(w), leaf([[1.0, 2.0]]), leaf([1.0, 2.0, 3.0])),
         "4-1": lambda: tuple(descent(line_loss, (0.0, 0.0), 0.05, 50)),
-        "4-2": lambda: tuple(descent(lambda x: (x - 2) ** 2, (-1.0,), 0.1, 20)),
+        "4-2": lambda: tuple(descent(lambda x: (x - 2) ** 2, (-1.0,), 0.1, 21)),
         "4-3": lambda: (grad_at(branch, 2.0).item(), grad_at(branch, -1.0).item()),
         "final": lambda: (x_star, check.final_function(torch.tensor(x_star, dtype=torch.float64)).item()),
     }

@@ -40,7 +40,7 @@ for i in {steps}:
 """
 
 
-def loop_4_2(zero="x.grad.zero_()", lr="0.1", steps="range(20)", order="update-zero"):
+def loop_4_2(zero="x.grad.zero_()", lr="0.1", steps="range(21)", order="update-zero"):
     update = "with torch.no_grad():\n        x -= lr * x.grad"
     body = f"{update}\n    {zero}" if order == "update-zero" else f"{zero}\n    {update}"
     return f"""
@@ -329,12 +329,12 @@ for i in range(50):
     b.retain_grad()
 """, WRONG, "葉の Tensor ではありません", "a -= lr * a.grad", name="a = a - lr * a.grad"),
     case("4-1", loop_4_1(), WRONG, "渡し方", call="[a, b]", name="one list"),
-    # --- 演習4-2: the fixed loop's x after 20 updates --------------------------------------------
-    case("4-2", loop_4_2(), RIGHT, "1.9654", name="right"),
+    # --- 演習4-2: the fixed loop's x after 21 updates --------------------------------------------
+    case("4-2", loop_4_2(), RIGHT, "1.9723", name="right"),
     case("4-2", loop_4_2(zero="x.grad = None"), RIGHT, name="grad = None"),
     case("4-2", """
 x = torch.tensor(-1.0, requires_grad=True)
-for i in range(20):
+for i in range(21):
     if x.grad is not None:
         x.grad.zero_()
     y = (x - 2) ** 2
@@ -353,11 +353,12 @@ for i in range(20):
     case("4-2", "x = torch.tensor(2.0)", WRONG, "最小になる点そのもの", name="tensor 2.0"),
     case("4-2", loop_4_2(order="zero-update"), WRONG, "最初の値のまま", "zero_() を更新より前",
          name="zeroed before the update"),
-    case("4-2", loop_4_2(steps="range(21)"), WRONG, "21 回", name="21 updates"),
+    case("4-2", loop_4_2(steps="range(20)"), WRONG, "20 回", name="20 updates"),
+    case("4-2", loop_4_2(lr="0.9"), WRONG, "問題の設定", name="lr 0.9 (0.1's mirror: the same x after an even count)"),
     case("4-2", loop_4_2(steps="range(50)"), WRONG, "最小になる点そのもの", name="the old 50 updates"),
     case("4-2", loop_4_2(lr="0.15"), WRONG, "問題の設定", name="lr 0.15 (equals the right loop's 32nd step)"),
     case("4-2", """
-for i in range(20):
+for i in range(21):
     x = torch.tensor(-1.0, requires_grad=True)
     y = (x - 2) ** 2
     y.backward()
@@ -366,10 +367,10 @@ for i in range(20):
     x.grad.zero_()
 """, WRONG, "1 回まわしたときの値", "作り直していませんか", name="x made inside the loop"),
     case("4-2", "x = 1.97", WRONG, "小数第 2 位で丸めた", name="rounded by hand"),
-    case("4-2", "x = 1.9654", RIGHT, name="copied from tensor(1.9654)"),
+    case("4-2", "x = 1.9723", RIGHT, name="copied from tensor(1.9723)"),
     case("4-2", """
 x = torch.tensor(-1.0, requires_grad=True)
-for i in range(20):
+for i in range(21):
     y = (x - 2) ** 2
     y.backward()
     x = x - 0.1 * x.grad
