@@ -178,8 +178,12 @@ def _fmt_number(v: float) -> str:
 def _describe(t: torch.Tensor) -> str:
     """A short text of a tensor's values (never the whole of a big tensor)."""
     t = t.detach()
-    if t.numel() > 12 or t.is_complex():
+    if t.is_complex() or t.numel() == 0:
         return f"形 {_shape(t)} の Tensor"
+    if t.numel() > 12:  # its first values and its last one, enough to compare with the task
+        flat = t.to("cpu", torch.float64).reshape(-1).tolist()
+        head = ", ".join(_fmt_number(v) for v in flat[:3])
+        return f"形 {_shape(t)} の Tensor (先頭から {head}, …、最後は {_fmt_number(flat[-1])})"
     vals = t.to("cpu", torch.float64).reshape(-1).tolist()
     if t.dim() == 0:
         return _fmt_number(vals[0])

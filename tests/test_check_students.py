@@ -150,6 +150,8 @@ X = torch.tensor(matrix, requires_grad=True)
 """, RIGHT, name="loops"),
     case("1-5", "X = torch.tensor([[float(i) for i in range(10 * j + 1, 10 * j + 11)] for j in range(10)], "
                 "requires_grad=True)", RIGHT, name="comprehension"),
+    case("1-5", "X = torch.arange(2.0, 102.0).reshape(10, 10).requires_grad_()", WRONG,
+         "先頭から 2.0, 3.0, 4.0", "最後は 101.0", "最後は 100.0", name="one too many: 2 to 101"),
     case("1-5", "X = torch.arange(1, 101, dtype=torch.float32).reshape(10, 10).requires_grad_()", RIGHT,
          name="arange"),
     case("1-5", "X = torch.linspace(1, 100, 100).reshape(10, 10).requires_grad_()", RIGHT, name="linspace"),
