@@ -347,9 +347,11 @@ def test_an_environment_is_prepared_checked_repaired_and_never_mistaken_for_read
             line = proc.stdout.readline()
             assert line, seen
             seen += line
-        time.sleep(1.0)  # pip is now waiting for the silent server
+        silent.settimeout(60)
+        waiting, _ = silent.accept()  # pip has connected: it is now waiting for the silent server
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         rest, _ = proc.communicate(timeout=30)
+        waiting.close()
     assert proc.returncode == 130, seen + rest
     assert "中断しました。次に make lab を実行すると、続きから準備します。" in rest
     assert not stamp.exists()
