@@ -9,6 +9,7 @@ The simulation, prepared once per test run and shared by the cases:
   with ``LECTURE_UTILS_SOURCE`` pointing at the wheel.
 """
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -76,10 +77,17 @@ def errors(outputs) -> list[str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """The course package built as pip builds it on Colab (from the source, not editable)."""
-    dist = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(dist), str(ROOT)], check=True, capture_output=True)
+    """The course package built as pip builds it on Colab (from the source, not editable).
+
+    Built from a copy of what the wheel is made of, so that the build writes nothing into the
+    checkout (setuptools puts build/ and an .egg-info beside pyproject.toml)."""
+    src, dist = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("dist")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "lecture_utils", src / "lecture_utils", ignore=shutil.ignore_patterns("__pycache__"))
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                             "--wheel-dir", str(dist), str(src)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
     (built,) = dist.glob("autodiff_lecture-*.whl")
     return built
 
