@@ -24,6 +24,9 @@ from helpers import ROOT
 from tools import course_env
 
 PYENV = Path.home() / ".pyenv" / "versions"
+# Runs the command in argv[1:] in this process (the same pid) with SIGINT's default action.
+WITH_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+               "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
 
 
 def old_python(version: str) -> Path | None:
@@ -339,9 +342,11 @@ def test_an_environment_is_prepared_checked_repaired_and_never_mistaken_for_read
         silent.listen(8)
         stalled = toy_env(wheels, PIP_NO_INDEX=None, PIP_FIND_LINKS=None, PIP_DEFAULT_TIMEOUT="60",
                           PIP_INDEX_URL=f"http://127.0.0.1:{silent.getsockname()[1]}/simple")
-        proc = subprocess.Popen([sys.executable, str(toy / "tools" / "course.py"), "setup"], cwd=toy, env=stalled,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-                                start_new_session=True)
+        # With Ctrl-C's signal back to its default: a run started in the background by a shell
+        # without job control (nohup ... &) ignores SIGINT, and its children inherit that.
+        proc = subprocess.Popen([sys.executable, "-c", WITH_SIGINT, str(toy / "tools" / "course.py"), "setup"],
+                                cwd=toy, env=stalled, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                encoding="utf-8", start_new_session=True)
         seen = ""
         while "パッケージを入れています" not in seen:
             line = proc.stdout.readline()
@@ -350,7 +355,12 @@ def test_an_environment_is_prepared_checked_repaired_and_never_mistaken_for_read
         silent.settimeout(60)
         waiting, _ = silent.accept()  # pip has connected: it is now waiting for the silent server
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-        rest, _ = proc.communicate(timeout=30)
+        try:
+            rest, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # leave no set-up running behind the test
+            proc.communicate()
+            pytest.fail("course.py setup did not stop within 30 s of Ctrl-C. Its output:\n" + seen)
         waiting.close()
     assert proc.returncode == 130, seen + rest
     assert "中断しました。次に make lab を実行すると、続きから準備します。" in rest
