@@ -97,6 +97,50 @@ def test_the_title_cell_states_the_time_a_first_year_student_needs(path):
     assert TIME_GUIDE.search(title.source), title.source[:200]
 
 
+def _minutes(text: str) -> int:
+    """'約 4 時間 40 分', '約 3 時間半', '約 8 時間', '約 25 分' in minutes."""
+    m = re.fullmatch(r"約 (?:(\d+) 時間)? ?(半|(\d+) 分)?", text.strip())
+    assert m and (m[1] or m[2]), text
+    return int(m[1] or 0) * 60 + (30 if m[2] == "半" else int(m[3] or 0))
+
+
+def _readme_section(title: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split(f"### {title}\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+
+
+def _row_notebook(name: str):
+    """The notebook a README row names: "N. ..." notebooks/0N, "演習N" exN, "最終問題" ex5."""
+    m = re.match(r"(\d)\.|演習(\d)|最終問題", name)
+    found = sorted(ROOT.glob(f"notebooks/0{m[1]}_*.ipynb" if m[1] else f"solutions/ex{m[2] or 5}_*.ipynb")) if m else []
+    assert len(found) == 1, f"README row {name!r}: names no notebook (N. for notebooks/0N, 演習N, 最終問題)"
+    return found[0]
+
+
+def test_the_readme_time_table_agrees_with_the_notebooks_and_adds_up():
+    """README「所要時間の目安」: each notebook's rows add up to the time under its title, the totals
+    below the table are their sums, and the self-study plan's first two days add up to the core
+    rows, its third day to the advanced ones."""
+    section = _readme_section("所要時間の目安")
+    rows = re.findall(r"^\| (\S+) \| (.+?) \| (約 [^|(]+?)(?: \(.*\))? \|$", section, re.M)
+    per_notebook, core, advanced = {}, 0, 0
+    for order, name, time in rows:
+        path, minutes = _row_notebook(name), _minutes(time)
+        per_notebook[path] = per_notebook.get(path, 0) + minutes
+        if order == "発展":
+            advanced += minutes
+        else:
+            core += minutes
+    assert set(per_notebook) == set(LECTURE), rows
+    for path, minutes in per_notebook.items():
+        title = next(c for c in read(path).cells if c.cell_type == "markdown" and c.source.startswith("# "))
+        assert _minutes(TIME_GUIDE.search(title.source)[0].split(": ")[1]) == minutes, path.name
+    totals = re.search(r"1〜4 と演習で(約 [^、]+)、5・6 まで含めると(約 [^で]+?)です", section)
+    assert _minutes(totals[1]) == core and round((core + advanced) / 60) * 60 == _minutes(totals[2]), totals[0]
+    days = [_minutes(t) for t in re.findall(r"\((約 [^)]+)\)", _readme_section("ひとりで学ぶとき"))]
+    assert days == [days[0], core - days[0], advanced], days
+
+
 @pytest.mark.parametrize("path", LECTURE, ids=ids(LECTURE))
 def test_every_think_prompt_has_an_answer_behind_a_think_first_step(path):
     """A 「考えてみよう」 question (a **考えてみよう** paragraph or section) is answered within the next
