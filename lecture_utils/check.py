@@ -297,15 +297,15 @@ def _require_tensor(obj, name: str, example: str, known: tuple[tuple[torch.Tenso
     raise _Wrong(f"{name} が Tensor ではありません ({_type_name(obj)} 型です)。{example} のように作りましょう。")
 
 
-def _check_dtype(t: torch.Tensor, name: str, example: str) -> None:
+def _check_dtype(t: torch.Tensor, name: str, example: str, int_hint: str = "") -> None:
     if t.dtype == torch.bool:
         raise _Wrong(f"{name} の型が真偽値 (torch.bool) です。{example} のように小数で書きましょう。")
     if t.is_complex():
         raise _Wrong(f"{name} が複素数 ({t.dtype}) です。この問題は実数です: {example}")
     if not t.is_floating_point():
         raise _Wrong(f"{name} の型が整数 ({t.dtype}) です。勾配を計算できるのは浮動小数点数 (と複素数) の "
-                     "Tensor だけです。3 ではなく 3.0 のように小数点を付けて書くか、dtype=torch.float32 を"
-                     f"指定しましょう (例: {example})。")
+                     "Tensor だけです。" + (int_hint or "3 ではなく 3.0 のように小数点を付けて書くか、"
+                                            f"dtype=torch.float32 を指定しましょう (例: {example})。"))
 
 
 def _require_leaf(t: torch.Tensor, name: str, example: str) -> None:
@@ -333,10 +333,11 @@ class _Shapes:
 
 
 def _created_tensor(obj, name: str, expected: torch.Tensor, example: str, shapes: _Shapes = _Shapes(),
-                    value_hints: tuple[tuple[torch.Tensor, str], ...] = (), no_grad_hint: str = "") -> str:
+                    value_hints: tuple[tuple[torch.Tensor, str], ...] = (), no_grad_hint: str = "",
+                    int_hint: str = "") -> str:
     """Check a freshly created tensor (演習1): type, dtype, shape, values, requires_grad, leaf."""
     t = _require_tensor(obj, name, example)
-    _check_dtype(t, name, example)
+    _check_dtype(t, name, example, int_hint)
     if tuple(t.shape) != tuple(expected.shape):
         raise _Wrong(shapes.message(t, name, (tuple(expected.shape),)))
     if _nonfinite(t):
@@ -490,7 +491,8 @@ _EX1_5 = torch.arange(1, 101, dtype=torch.float32).reshape(10, 10)
 
 
 @_exercise(
-    "1 行目は 1〜10、2 行目は 11〜20、… です。i 行目 (i = 0, 1, …, 9) の最初の数と最後の数を i で表してみましょう。"
+    "上から i 番目の行 (i = 0, 1, …, 9。0 番目が 1〜10、1 番目が 11〜20、…) の最初の数と最後の数を、"
+    "i で表してみましょう。"
     "演習1-3 と同じく「行のリスト」のリストを作れば、torch.tensor に渡せます。",
     "内側の for で 1 行分のリスト row を作り、外側の for で row を matrix に追加します。matrix.append(row) を"
     "書く字下げの位置に注意しましょう。range(a, b) には b が入らないことにも注意。"
@@ -516,7 +518,10 @@ def ex1_5(X) -> str:
         ),
         no_grad_hint="X の値は合っていますが、requires_grad=True が付いていません (スライドの内包表記の解答例も "
                      "requires_grad=True と最後の ) が抜けています)。torch.tensor(..., requires_grad=True) か "
-                     "X.requires_grad_() で付けましょう。")
+                     "X.requires_grad_() で付けましょう。",
+        int_hint="range が作る数は整数です。float(j) のように小数にしてからリストに入れるか、"
+                 "torch.tensor(..., dtype=torch.float32, requires_grad=True) と型を指定しましょう "
+                 "(torch.arange なら torch.arange(1.0, 101.0))。")
     return _right("X は 1〜100 を並べた 10 行 10 列の行列です。")
 
 
@@ -607,7 +612,11 @@ def ex3_1(x) -> str:
     check.ex3_1(x) に渡します (check が x.grad を読みます)。"""
     point = _float_tensor(3.0)
     y, (grad,) = _grad_of(_f3_1, point)
-    t = _check_leaf(x, "x", point, grad, y, "torch.tensor(3.0, requires_grad=True)")
+    t = _check_leaf(x, "x", point, grad, y, "torch.tensor(3.0, requires_grad=True)", shape_hints=_Shapes(
+        {(1,): "x の形が (1,) です。[3.0] のように [ ] で囲むと、要素 1 個のベクトルになります (backward() は"
+               "できますが、この問題の x = 3.0 はスカラです)。[ ] なしの torch.tensor(3.0, requires_grad=True) で"
+               "作りましょう。"},
+        same_size="x の形が {shape} です。この問題の x = 3.0 はスカラ (形 ()) なので、[ ] で囲まずに作ります。"))
     _check_grad(t, "x", grad)
     return _right(f"x.grad = {_describe(t.grad)} (dy/dx = 2x + 2 の x = 3 での値) です。")
 
@@ -1093,8 +1102,10 @@ def final(x, fx) -> str:
                      f"(この点での傾き f'(x) = {slope:.1e} で、まだ 0 ではありません)。"
                      "反復回数を増やすか、学習率を調整しましょう。")
     raise _Wrong(f"x = {xv:.4f} は最小点ではありません (f(x) = {f_at_x:.4f}、傾き f'(x) = {slope:.2g})。"
-                 "グラフで谷のおおよその位置を確かめ、勾配降下法の更新式 (x -= lr * x.grad) と、"
-                 "勾配を 0 に戻しているかを確かめましょう。")
+                 "グラフで谷のおおよその位置を確かめましょう。ループが正しくても、反復回数が少ないか学習率 lr が"
+                 "小さいと、まだ谷へ向かう途中のことがあります: 反復回数を増やして、x が谷へ近づき続けるかを"
+                 "見ましょう。近づかない (止まる・離れていく) なら、更新式 (x -= lr * x.grad) と、勾配を 0 に"
+                 "戻しているかを確かめましょう。")
 
 
 # --- hints and solutions -------------------------------------------------------------------

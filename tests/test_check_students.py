@@ -175,7 +175,9 @@ X = torch.tensor(matrix, requires_grad=True)
          name="reshape after requires_grad"),
     case("1-5", "X = torch.arange(1.0, 101.0, requires_grad=True)", WRONG, "reshape(10, 10)", name="not reshaped"),
     case("1-5", "X = torch.tensor([[j for j in range(10 * i + 1, 10 * i + 11)] for i in range(10)])", WRONG, "整数",
-         name="integers"),
+         "float(j)", name="integers"),
+    case("1-5", "X = torch.arange(1, 101).reshape(10, 10)", WRONG, "整数", "torch.arange(1.0, 101.0)",
+         name="integer arange"),
     case("1-5", "X = torch.tensor([[float(10 * j + i + 1) for j in range(10)] for i in range(10)], "
                 "requires_grad=True)", WRONG, "行と列が入れ替わって", name="transposed"),
     # --- 演習3-1 ----------------------------------------------------------------------------
@@ -198,6 +200,8 @@ X = torch.tensor(matrix, requires_grad=True)
          "x の値", call="x.item()", name="x.item() passed"),
     case("3-1", "x = torch.tensor(2.0, requires_grad=True)\ny = x ** 2 + 2 * x + 1\ny.backward()", WRONG,
          "問題の x は 3.0", name="other point"),
+    case("3-1", "x = torch.tensor([3.0], requires_grad=True)\ny = x ** 2 + 2 * x + 1\ny.backward()", WRONG,
+         "要素 1 個のベクトル", "[ ] なし", name="[3.0], as notebook 3 shows works"),
     case("3-1", "x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2 + 2 * x + 1", WRONG,
          "backward() を実行しましたか", name="no backward"),
     case("3-1", "x = torch.tensor(3.0, requires_grad=True)\ny = x ** 2 + 2 * x + 1\ny.backward()\n"
@@ -442,7 +446,9 @@ grad_b = -1.4597
     case("final", FINAL_LOOP.format(x0=3.0, steps=100, op="+", lr=1.0) + "fx = f(x).item()", WRONG,
          "最小点ではありません", name="gradient ascent"),
     case("final", FINAL_LOOP.format(x0=3.0, steps=10, op="-", lr=1.0) + "fx = f(x).item()", WRONG,
-         "最小点ではありません", name="too few updates"),
+         "最小点ではありません", "反復回数を増やして", name="too few updates"),
+    case("final", FINAL_LOOP.format(x0=3.0, steps=100, op="-", lr=0.1) + "fx = f(x).item()", WRONG,
+         "ループが正しくても", "学習率 lr が小さい", name="right loop, notebook 4's lr = 0.1: still on its way"),
     case("final", FINAL_LOOP.format(x0=3.0, steps=30, op="-", lr=1.0) + "fx = f(x).item()", WRONG,
          "近いですが", "0.001", name="almost there"),
     case("final", FINAL_LOOP.format(x0=3.0, steps=100, op="-", lr=1.0) + "fx = -f(x).item()", WRONG,
