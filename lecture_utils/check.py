@@ -446,7 +446,8 @@ def ex1_4(error, reason) -> str:
     """演習1-4: torch.tensor(3, requires_grad=True) で出るエラーの種類 error と、その理由 reason (文章) を
     check.ex1_4(error, reason) に渡します。
 
-    判定するのは error (例外クラスかその名前) だけです。reason は自動では判定せず、解答例と要点を表示します。
+    判定するのは error (例外クラスかその名前) です。reason は中身を自動では判定せず (空でない文字列かだけを
+    確かめます)、解答例と要点を表示します。
     """
     raised = _integer_requires_grad_error()
     if raised is None:
