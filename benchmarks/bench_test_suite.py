@@ -3,13 +3,16 @@
     .venv/bin/python benchmarks/bench_test_suite.py             # full test command vs its floor
     .venv/bin/python benchmarks/bench_test_suite.py --repeat 3  # the same three times: best and spread
     .venv/bin/python benchmarks/bench_test_suite.py --ignore tests/test_colab.py  # what the rest costs
+    .venv/bin/python benchmarks/bench_test_suite.py --notebooks-only  # the nbval part alone
     .venv/bin/python benchmarks/bench_test_suite.py --one [NB ...]  # one-notebook checks vs their floor
 
 Warm: the full test command (`python -m tools.run_tests`, what `make test` runs) against its
 floor, measured back to back in one run: pytest with the same options (two workers, nbval) over
 as many trivial notebooks (import torch, one backward()) as nbval runs in notebooks/ and
 solutions/. Prints both times, the ratio (target <= 2.0), each notebook's time, the time per
-test file and how many kernels each command started.
+test file and how many kernels each command started. --notebooks-only leaves out every
+tests/test_*.py: what is left is the nbval part (the notebooks, their second runs and the unsolved
+exercises), which the floor is the trivial version of.
 One: `python -m tools.run_tests NB` for each notebook against pytest + nbval with the same
 options over one trivial notebook (target: floor + 5 s).
 The cold set-up's figures are printed by benchmarks/bench_setup.py.
@@ -135,7 +138,8 @@ def warm(repeat: int, ignore: list[str]) -> None:
     print(f"floor (trivial notebooks)   : {floor.seconds:7.1f} s   CPU {floor.cpu:6.1f} s   "
           f"kernels started: {floor.kernels}")
     if ignore:
-        print(f"NOTE: the full command ran without {', '.join(ignore)}")
+        shown = ", ".join(ignore) if len(ignore) <= 4 else f"{len(ignore)} test files"
+        print(f"NOTE: the full command ran without {shown}")
     print(f"full test command           : {full.seconds:7.1f} s   CPU {full.cpu:6.1f} s   "
           f"kernels started: {full.kernels}")
     print(f"ratio full / floor          : {full.seconds / floor.seconds:7.2f}   (target <= 2.00; "
@@ -183,10 +187,31 @@ def one(args: list[str]) -> None:
                   flush=True)
 
 
+def usage_error(argv: list[str]) -> str | None:
+    """What is wrong with the command line, or None."""
+    if "--one" in argv:
+        return None  # the rest are notebook paths, checked by tools.run_tests
+    values = {i + 1 for i, a in enumerate(argv) if a in ("--repeat", "--ignore")}
+    unknown = [a for i, a in enumerate(argv) if i not in values
+               and a not in ("--repeat", "--ignore", "--notebooks-only")]
+    if unknown or any(i >= len(argv) for i in values):
+        return f"unknown or incomplete arguments: {unknown or argv[-1:]}"
+    if "--repeat" in argv and not argv[argv.index("--repeat") + 1].isdigit():
+        return "--repeat takes a whole number"
+    return None
+
+
 if __name__ == "__main__":
     argv = sys.argv[1:]
+    if argv in (["-h"], ["--help"]):
+        sys.exit(print(__doc__))
+    problem = usage_error(argv)
+    if problem:
+        sys.exit(f"{problem}\n\n{__doc__.split(chr(10) + chr(10))[1]}")
     if "--one" in argv:
         one([a for a in argv if a != "--one"])
     else:
-        warm(int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1,
-             [argv[i + 1] for i, a in enumerate(argv) if a == "--ignore"])
+        ignore = [argv[i + 1] for i, a in enumerate(argv) if a == "--ignore"]
+        if "--notebooks-only" in argv:  # each file: pytest does not ignore a testpaths entry itself
+            ignore += sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_*.py"))
+        warm(int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1, ignore)
