@@ -20,6 +20,7 @@ Figures are printed, never asserted: timings belong here, not in tests.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import resource
@@ -187,31 +188,22 @@ def one(args: list[str]) -> None:
                   flush=True)
 
 
-def usage_error(argv: list[str]) -> str | None:
-    """What is wrong with the command line, or None."""
-    if "--one" in argv:
-        return None  # the rest are notebook paths, checked by tools.run_tests
-    values = {i + 1 for i, a in enumerate(argv) if a in ("--repeat", "--ignore")}
-    unknown = [a for i, a in enumerate(argv) if i not in values
-               and a not in ("--repeat", "--ignore", "--notebooks-only")]
-    if unknown or any(i >= len(argv) for i in values):
-        return f"unknown or incomplete arguments: {unknown or argv[-1:]}"
-    if "--repeat" in argv and not argv[argv.index("--repeat") + 1].isdigit():
-        return "--repeat takes a whole number"
-    return None
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     usage=__doc__.split("\n\n")[1].strip("\n"))
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--ignore", action="append", default=[])
+    parser.add_argument("--notebooks-only", action="store_true")
+    parser.add_argument("--one", nargs="*")
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        one(args.one)
+        return
+    ignore = list(args.ignore)
+    if args.notebooks_only:  # each file: pytest does not ignore a testpaths entry itself
+        ignore += sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_*.py"))
+    warm(args.repeat, ignore)
 
 
 if __name__ == "__main__":
-    argv = sys.argv[1:]
-    if argv in (["-h"], ["--help"]):
-        sys.exit(print(__doc__))
-    problem = usage_error(argv)
-    if problem:
-        sys.exit(f"{problem}\n\n{__doc__.split(chr(10) + chr(10))[1]}")
-    if "--one" in argv:
-        one([a for a in argv if a != "--one"])
-    else:
-        ignore = [argv[i + 1] for i, a in enumerate(argv) if a == "--ignore"]
-        if "--notebooks-only" in argv:  # each file: pytest does not ignore a testpaths entry itself
-            ignore += sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_*.py"))
-        warm(int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1, ignore)
+    main(sys.argv[1:])
